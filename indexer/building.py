@@ -1,0 +1,180 @@
+"""Build or update an index from a corpus folder.
+
+Incremental: passages whose embedding text is unchanged reuse the previous
+version's vectors (cached by content hash), removed documents simply are not
+in the new version, and ``rebuild=True`` starts over. The new version goes
+live atomically (see :mod:`indexer.storage`).
+
+Usage::
+
+    from indexer.building import build_index
+    report = build_index("corpus", "index")
+    print(report.summary())
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .builtin_model import BUILTIN_NAME
+from .chunking import Chunk, ChunkParams, chunk_documents
+from .embedding import Embedder
+from .keywords import KeywordIndex
+from .loading import Document, LoadResult, Skipped, load_corpus
+from .storage import IndexStore, IndexVersion, write_chunks
+from .vectors import build_vector_index, write_index
+
+log = logging.getLogger(__name__)
+
+
+class ModelMismatch(Exception):
+    """The index was built with another model; the message is for users."""
+
+
+@dataclass
+class BuildReport:
+    version: str
+    documents: int
+    chunks: int
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    vector_index: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [
+            f"索引版本 {self.version}：{self.documents} 篇文档，{self.chunks} 个段落，用时 {self.seconds:.1f} 秒",
+            f"新增 {len(self.added)}，修改 {len(self.changed)}，删除 {len(self.removed)}，未变 {len(self.unchanged)}；"
+            f"新计算向量 {self.embedded} 个，复用 {self.reused} 个",
+        ]
+        for s in self.skipped:
+            lines.append(f"已跳过 {s.path}：{s.reason}")
+        return "\n".join(lines)
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _cached_vectors(prev: IndexVersion | None, fingerprint: str) -> dict[str, np.ndarray]:
+    """Vectors of the previous version by embedding-text hash, if it used the same model."""
+    if prev is None or prev.manifest.get("model", {}).get("fingerprint") != fingerprint:
+        return {}
+    try:
+        prev.verify()
+        chunks = prev.read_chunks()
+        vecs = prev.read_vectors()
+    except Exception:  # a damaged old version only costs us the cache
+        log.warning("previous index version unreadable; embedding everything again")
+        return {}
+    return {text_key(c.embedding_text()): vecs[i] for i, c in enumerate(chunks)}
+
+
+def check_model(version: IndexVersion, embedder: Embedder) -> None:
+    m = version.manifest.get("model", {})
+    if m.get("fingerprint") != embedder.info.fingerprint or m.get("dim") != embedder.info.dim:
+        raise ModelMismatch(
+            f"索引由模型“{m.get('name')}”构建（维度 {m.get('dim')}），当前模型是“{embedder.info.name}”"
+            f"（维度 {embedder.info.dim}）。请改用构建时的模型，或运行 python -m indexer build --rebuild --model … 重建索引。"
+        )
+
+
+def build_from_documents(
+    docs: list[Document], index_dir: str | Path, embedder: Embedder, *,
+    params: ChunkParams = ChunkParams(), rebuild: bool = False, skipped: list[Skipped] | None = None,
+    progress: Callable[[str, int, int], None] | None = None, ann_threshold: int | None = None,
+) -> BuildReport:
+    """Index ``docs`` into ``index_dir`` as a new live version."""
+    t0 = time.perf_counter()
+    store = IndexStore(index_dir)
+    with store.build_lock():
+        prev = None if rebuild else store.current_or_none()
+        prev_docs = (prev.manifest.get("documents", {}) if prev else {})
+        same_params = prev is not None and prev.manifest.get("chunking") == params.__dict__
+        cache = _cached_vectors(prev, embedder.info.fingerprint) if same_params else {}
+
+        chunks: list[Chunk] = chunk_documents(docs, params)
+        keys = [text_key(c.embedding_text()) for c in chunks]
+        todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
+        if progress:
+            progress("embed", 0, len(todo))
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("embed", done, len(todo))
+
+        fresh = embedder.encode_passages([chunks[i].embedding_text() for i in todo], progress=step)
+        for row, i in enumerate(todo):
+            cache[keys[i]] = fresh[row]
+        dim = embedder.info.dim
+        vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if chunks else np.zeros((0, dim), np.float32)
+
+        if progress:
+            progress("index", 0, 1)
+        with store.new_version() as tmp:
+            write_chunks(tmp / "chunks.jsonl", chunks)
+            np.save(tmp / "vectors.npy", vectors)
+            kwargs = {} if ann_threshold is None else {"threshold": ann_threshold}
+            vindex, vinfo = build_vector_index(vectors, **kwargs)
+            write_index(vindex, tmp / "dense.faiss")
+            KeywordIndex.build([c.embedding_text() for c in chunks]).save(tmp)
+            counts: dict[str, int] = {}
+            for c in chunks:
+                counts[c.doc] = counts.get(c.doc, 0) + 1
+            manifest = {
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "model": embedder.info.__dict__,
+                "chunking": params.__dict__,
+                "vector_index": vinfo,
+                "documents": {
+                    d.path: {"sha256": d.sha256, "title": d.title, "body": d.body, "date": d.date,
+                             "chunks": counts.get(d.path, 0), "chars": len(d.text)}
+                    for d in docs
+                },
+                "counts": {"documents": len(docs), "chunks": len(chunks)},
+            }
+            version = store.commit(tmp, manifest)
+        if progress:
+            progress("index", 1, 1)
+
+    report = BuildReport(version.name, len(docs), len(chunks), skipped=list(skipped or []),
+                         embedded=len(todo), reused=len(chunks) - len(todo), vector_index=vinfo)
+    now = {d.path: d.sha256 for d in docs}
+    for path, sha in now.items():
+        old = prev_docs.get(path)
+        (report.added if old is None else report.unchanged if old["sha256"] == sha else report.changed).append(path)
+    report.removed = sorted(set(prev_docs) - set(now))
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def build_index(
+    corpus_dir: str | Path, index_dir: str | Path, *, model: str | None = None,
+    embedder: Embedder | None = None, params: ChunkParams = ChunkParams(), rebuild: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BuildReport:
+    """Load ``corpus_dir`` and index it. Without ``model``, an existing index
+    keeps the model it was built with; a new one uses the built-in model."""
+    loaded: LoadResult = load_corpus(corpus_dir)
+    if embedder is None:
+        if model is None and not rebuild:
+            prev = IndexStore(index_dir).current_or_none()
+            model = prev.manifest["model"]["name"] if prev else None
+        embedder = Embedder(model or BUILTIN_NAME)
+    return build_from_documents(loaded.documents, index_dir, embedder, params=params, rebuild=rebuild,
+                                skipped=loaded.skipped, progress=progress)

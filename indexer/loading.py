@@ -1,0 +1,290 @@
+"""Load reports from a corpus folder into :class:`Document` objects.
+
+Text files are decoded by BOM, then strict UTF-8, then charset-normalizer
+(GB18030/GBK, UTF-16 without BOM, ...). ``.docx`` keeps its heading styles,
+``.pdf`` keeps page boundaries for citations. Line endings become ``\\n``;
+nothing else in the text is touched, so every quote is the source's own.
+
+Usage::
+
+    from indexer.loading import load_corpus
+    result = load_corpus("corpus")
+    for doc in result.documents:
+        print(doc.path, doc.title)
+    for skipped in result.skipped:
+        print(skipped.path, skipped.reason)      # reasons are in Chinese
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+CATALOG_NAME = "catalog.toml"
+# A single huge file would stall a build for everyone; reports are far smaller.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed; the message is for users (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading known from the file format itself (``.docx`` styles)."""
+
+    start: int
+    end: int
+    level: int
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # relative to the corpus root, POSIX separators
+    title: str
+    text: str
+    sha256: str
+    body: str = ""  # issuing body, e.g. 市科协党组
+    date: str = ""
+    headings: tuple[Heading, ...] = ()
+    page_starts: tuple[int, ...] = ()  # PDF only: offset where each page begins
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number holding ``offset`` (PDF documents only)."""
+        if not self.page_starts:
+            return None
+        page = 0
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i
+        return page + 1
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" not in sample:
+        return False
+    # UTF-16 text is full of NULs in one byte lane; binary is not regular.
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) / 2
+    return not (odd > 0.3 * half and even < 0.05 * half or even > 0.3 * half and odd < 0.05 * half)
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a text file's bytes; raise :class:`LoadError` when it is not text."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="strict")
+    if _looks_binary(data):
+        raise LoadError("文件不是文本（含有二进制内容），已跳过")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise LoadError("无法识别文件编码，请另存为 UTF-8 后重试")
+    return str(best)
+
+
+_TITLE_END = re.compile(r"[。；，、：:;,！？!?]$")
+_NUMBERED = re.compile(r"^\s*(第[一二三四五六七八九十百]+部分|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])")
+_HASHY = re.compile(r"^[0-9a-f_\-]+$", re.I)
+
+
+def detect_title(text: str, path: Path) -> str:
+    """The document's own title block where it has one (short lines before
+    the body, joined), else its first sentence, never a hash-like name."""
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            if lines:
+                continue
+            continue
+        if len(line) > 40 or _NUMBERED.match(line) or line.startswith("按："):
+            break
+        if _TITLE_END.search(line) and not line.endswith("）"):
+            break
+        lines.append(line)
+        if len(lines) == 4:
+            break
+    # A speech's title block ends with the speaker or the date line; keep the
+    # lines that carry the title itself.
+    lines = [l for l in lines if not re.fullmatch(r"（?\d{4}年\d{1,2}月\d{1,2}日）?", l)]
+    speech = [l.lstrip("—- ") for l in lines if l.startswith(("——", "—"))]
+    if speech:
+        return re.sub(r"（征求意见稿）$", "", speech[0])
+    if lines and len("".join(lines)) <= 60:
+        return "".join(lines)
+    stem = path.stem
+    if stem and not _HASHY.match(stem):
+        return stem
+    first = re.split(r"[。！？\n]", text.strip(), maxsplit=1)[0].strip()
+    return (first[:24] + "…") if len(first) > 24 else first or path.name
+
+
+def read_catalog(root: Path) -> dict[str, dict]:
+    """Per-document title/body/date set by users in ``corpus/catalog.toml``::
+
+        ["000_report.txt"]
+        title = "市科协党组落实全面从严治党主体责任情况报告"
+        body = "市科协党组"
+        date = "2023-12"
+    """
+    path = root / CATALOG_NAME
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LoadError(f"目录文件 {CATALOG_NAME} 格式有误：{exc}") from exc
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def _load_docx(path: Path) -> tuple[str, tuple[Heading, ...], str]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        d = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise LoadError("Word 文件已损坏、加密或不是 .docx 格式，已跳过") from exc
+    except Exception as exc:  # zipfile.BadZipFile, lxml errors
+        raise LoadError("Word 文件已损坏、加密或不是 .docx 格式，已跳过") from exc
+    parts: list[str] = []
+    headings: list[Heading] = []
+    title = (d.core_properties.title or "").strip()
+    pos = 0
+    for para in d.paragraphs:
+        text = normalize_newlines(para.text)
+        style = (para.style.name if para.style is not None else "") or ""
+        level = None
+        m = re.match(r"(?:Heading|标题)\s*(\d)", style)
+        if m:
+            level = int(m.group(1))
+        elif style in ("Title", "标题"):
+            level = 0
+            if not title:
+                title = text.strip()
+        if level is not None and text.strip():
+            headings.append(Heading(pos, pos + len(text), level))
+        parts.append(text)
+        pos += len(text) + 1
+    return "\n".join(parts), tuple(headings), title
+
+
+def _load_pdf(path: Path) -> tuple[str, tuple[int, ...]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise LoadError("PDF 文件已加密，无法读取，已跳过")
+        pages = [normalize_newlines(p.extract_text() or "") for p in reader.pages]
+    except LoadError:
+        raise
+    except (PdfReadError, OSError, ValueError) as exc:
+        raise LoadError("PDF 文件已损坏，无法读取，已跳过") from exc
+    except Exception as exc:  # pypdf raises assorted errors on broken files
+        raise LoadError("PDF 文件已损坏，无法读取，已跳过") from exc
+    starts, pos = [], 0
+    for text in pages:
+        starts.append(pos)
+        pos += len(text) + 1
+    return "\n".join(pages), tuple(starts)
+
+
+def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None) -> Document:
+    """Load one file; raise :class:`LoadError` with a Chinese reason on failure."""
+    rel = path.relative_to(root).as_posix()
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，仅支持 .txt/.md/.docx/.pdf")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(f"文件过大（{size // 1024 // 1024} MB），上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise LoadError("文件在读取时已不存在，已跳过") from exc
+    except PermissionError as exc:
+        raise LoadError("没有读取该文件的权限") from exc
+    headings: tuple[Heading, ...] = ()
+    page_starts: tuple[int, ...] = ()
+    own_title = ""
+    if suffix == ".docx":
+        text, headings, own_title = _load_docx(path)
+    elif suffix == ".pdf":
+        text, page_starts = _load_pdf(path)
+    else:
+        text = normalize_newlines(decode_bytes(raw))
+    if "\x00" in text:
+        raise LoadError("文件含有空字符（NUL），可能不是文本文件，已跳过")
+    if not text.strip():
+        raise LoadError("文件为空或只有空白，已跳过")
+    meta = (catalog or {}).get(rel, {})
+    title = str(meta.get("title") or own_title or detect_title(text, path))
+    return Document(
+        path=rel, title=title, text=text, sha256=hashlib.sha256(raw).hexdigest(),
+        body=str(meta.get("body", "")), date=str(meta.get("date", "")),
+        headings=headings, page_starts=page_starts,
+    )
+
+
+def iter_corpus_files(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and p.name != CATALOG_NAME
+    )
+
+
+def load_corpus(root: str | Path) -> LoadResult:
+    """Load every supported file under ``root``; unreadable ones are reported
+    in ``skipped`` and never stop the others. Byte-identical files under two
+    names are kept once."""
+    root = Path(root)
+    if not root.is_dir():
+        raise LoadError(f"语料目录不存在：{root}")
+    result = LoadResult()
+    catalog = read_catalog(root)
+    seen: dict[str, str] = {}
+    for path in iter_corpus_files(root):
+        rel = path.relative_to(root).as_posix()
+        try:
+            doc = load_document(path, root, catalog)
+        except LoadError as exc:
+            result.skipped.append(Skipped(rel, str(exc)))
+            continue
+        if doc.sha256 in seen:
+            result.skipped.append(Skipped(rel, f"与 {seen[doc.sha256]} 内容完全相同，已跳过重复文件"))
+            continue
+        seen[doc.sha256] = rel
+        result.documents.append(doc)
+    return result
