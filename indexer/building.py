@@ -27,7 +27,7 @@ from .builtin_model import BUILTIN_NAME
 from .chunking import Chunk, ChunkParams, chunk_documents
 from .embedding import Embedder
 from .keywords import KeywordIndex
-from .loading import Document, LoadResult, Skipped, load_corpus
+from .loading import CATALOG_NAME, Document, LoadResult, Skipped, load_corpus
 from .storage import IndexStore, IndexVersion, write_chunks
 from .vectors import build_vector_index, write_index
 
@@ -95,6 +95,7 @@ def build_from_documents(
     docs: list[Document], index_dir: str | Path, embedder: Embedder, *,
     params: ChunkParams = ChunkParams(), rebuild: bool = False, skipped: list[Skipped] | None = None,
     progress: Callable[[str, int, int], None] | None = None, ann_threshold: int | None = None,
+    extra_manifest: dict | None = None,
 ) -> BuildReport:
     """Index ``docs`` into ``index_dir`` as a new live version."""
     t0 = time.perf_counter()
@@ -147,6 +148,8 @@ def build_from_documents(
                     for d in docs
                 },
                 "counts": {"documents": len(docs), "chunks": len(chunks)},
+                "skipped": {s.path: s.reason for s in (skipped or [])},
+                **(extra_manifest or {}),
             }
             version = store.commit(tmp, manifest)
         if progress:
@@ -176,5 +179,7 @@ def build_index(
             prev = IndexStore(index_dir).current_or_none()
             model = prev.manifest["model"]["name"] if prev else None
         embedder = Embedder(model or BUILTIN_NAME)
+    catalog = Path(corpus_dir) / CATALOG_NAME
+    extra = {"catalog_sha256": hashlib.sha256(catalog.read_bytes()).hexdigest()} if catalog.exists() else {}
     return build_from_documents(loaded.documents, index_dir, embedder, params=params, rebuild=rebuild,
-                                skipped=loaded.skipped, progress=progress)
+                                skipped=loaded.skipped, progress=progress, extra_manifest=extra)

@@ -1,0 +1,338 @@
+"""Answers with citations, by retrieval plus extraction (no language model).
+
+* Quantity questions (多少, 几, 比例 …) get the quantity as written in the
+  source (18153项, 50余场, 八万余人次, 282.53万元), from the sentence whose
+  words match the question's object, not just any number nearby.
+* A masked figure (``开展谈心谈话*人次``) is reported as masked
+  (原文数字已脱敏), never replaced by another number.
+* Different documents that answer differently each get their own answer.
+* When nothing relevant is found, ``found`` is false and the nearest
+  passages are returned marked as low confidence.
+
+Usage::
+
+    from indexer.retrieval import Searcher
+    from indexer.answering import Answerer
+    answerer = Answerer(Searcher.open("index"))
+    result = answerer.ask("全市开展了多少项科普活动？")
+    result.answers[0].text        # '18153项'
+    result.answers[0].citation    # '据《…》（…）：“…18153项全域科普活动…”'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .keywords import STOPWORDS, word_tokens
+from .retrieval import Hit, Searcher
+
+CN_DIGITS = "零〇一二两三四五六七八九十百千"
+UNITS = (
+    "人次|万元|亿元|千元|元|项|个|次|场|名|人|家|篇|所|处|期|批|件|条|份|届|支|座|户|村|册|部|本|节|门|类|种|位|"
+    "间|台|套|堂|轮|组|队|站|区|县|镇|乡|片|首|幅|部|课时|小时|天|周|年|月|倍|平方米|亩|公里|米|吨|%|％"
+)
+NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{CN_DIGITS}]+|\*+)"
+QUANTITY = re.compile(
+    rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
+    rf"(?P<num>{NUMBER})(?P<mag>[万亿千百]{{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)(?P<unit>{UNITS})?"
+)
+PERCENT_WORDS = re.compile(rf"百分之[{CN_DIGITS}\d.]+")
+QUANTITY_Q = re.compile(r"多少|几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额")
+ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>{UNITS}|钱)?")
+DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
+DATE = re.compile(r"(?:\d{4}|[*＊]{2,4})年(?:\d{1,2}|\*)月(?:(?:\d{1,2}|\*)日)?|\d{4}年|\d{1,2}月\d{1,2}日")
+SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+# Bare digits in these contexts are not quantities users ask about.
+NOT_QUANTITY_BEFORE = ("第",)
+
+MASKED_NOTICE = "原文数字已脱敏"
+NOT_FOUND = "文档中没有找到与该问题相关的内容。以下为最接近的段落（相关度低，仅供参考）。"
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # exactly the source characters start:end
+    hit: int  # index into AskResult.hits
+    start: int
+    end: int
+    masked: bool
+    sentence: str  # the source sentence holding the answer
+    citation: str
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "hit": self.hit, "start": self.start, "end": self.end, "masked": self.masked,
+                "sentence": self.sentence, "citation": self.citation}
+
+
+@dataclass
+class AskResult:
+    query: str
+    found: bool
+    answers: list[Answer]
+    hits: list[Hit]
+    citations: list[str]  # one per hit
+    kind: str = "passage"  # quantity | date | passage
+    message: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        hits = []
+        for h, cite in zip(self.hits, self.citations):
+            d = h.to_dict()
+            d["citation"] = cite
+            hits.append(d)
+        return {"query": self.query, "found": self.found, "kind": self.kind, "message": self.message,
+                "answers": [a.to_dict() for a in self.answers], "hits": hits}
+
+    def render_text(self) -> str:
+        lines = [f"问：{self.query}"]
+        if not self.found:
+            lines.append(NOT_FOUND)
+        for a in self.answers:
+            label = f"{a.text}（{MASKED_NOTICE}）" if a.masked else a.text
+            lines.append(f"答：{label}\n    {a.citation}")
+        for i, (h, cite) in enumerate(zip(self.hits, self.citations), 1):
+            lines.append(f"  [{i}] {cite}")
+        return "\n".join(lines)
+
+
+def citation(title: str, section: str, quote: str, body: str = "", date: str = "", page: int | None = None) -> str:
+    """``据《标题》（章节）：“原文”``, with issuing body, date and page when known."""
+    where = "，".join(x for x in (section, f"第{page}页" if page else "") if x)
+    src = f"《{title}》" + (f"（{where}）" if where else "")
+    tail = "，".join(x for x in (body, date) if x)
+    return f"据{src}：“{quote}”" + (f"（{tail}）" if tail else "")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` within ``text``, whitespace trimmed."""
+    out = []
+    for m in SENTENCE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def quantities(text: str) -> list[re.Match]:
+    """Quantity mentions in ``text`` (numbers with a unit or measure word)."""
+    found = []
+    for m in QUANTITY.finditer(text):
+        num = m.group("num")
+        # A bare number needs a magnitude to count (在线人数达714.88万).
+        if not m.group("unit") and not (m.group("mag") or m.group("mag2")):
+            continue
+        if text[max(0, m.start() - 1):m.start()] in NOT_QUANTITY_BEFORE and not m.group("pre"):
+            continue
+        if num[0] in CN_DIGITS and not _plausible_cn_number(text, m):
+            continue
+        # 2023年, ****年, 9月 are dates, not counts.
+        if m.group("unit") in ("年", "月") and not m.group("approx") and (len(num) == 4 or m.group("unit") == "月"):
+            continue
+        found.append(m)
+    return found
+
+
+def _plausible_cn_number(text: str, m: re.Match) -> bool:
+    """Chinese numerals also occur inside words (统一, 一是, 一批); accept
+    them only as a clear count: more than one numeral character, a
+    magnitude (八万), 余/多, or a unit that is not a common word ending."""
+    num = m.group("num")
+    if m.group("mag") or m.group("approx"):
+        return True
+    if len(num) >= 2 and not num.startswith("十") or num in ("十", "百", "千") or len(num) >= 3:
+        return True
+    # A single numeral before a measure word is usually part of a phrase (一批, 两个维护).
+    return False
+
+
+def query_terms(query: str) -> list[str]:
+    terms = [t for t in word_tokens(query) if not QUANTITY_Q.fullmatch(t) and t not in STOPWORDS]
+    return [t for t in terms if not re.fullmatch(rf"[{CN_DIGITS}]|{UNITS}", t)]
+
+
+def asked_unit(query: str) -> str | None:
+    if re.search(r"比例|占比|百分之几|百分比", query):
+        return "%"
+    m = ASKED_UNIT.search(query)
+    if m and m.group("unit"):
+        return "元" if m.group("unit") == "钱" else m.group("unit")
+    return None
+
+
+def unit_matches(asked: str | None, unit: str) -> bool:
+    if asked is None:
+        return False
+    if asked == "%":
+        return unit in ("%", "％")
+    if asked == "元":
+        return unit.endswith("元")
+    if asked == "人":
+        return unit in ("人", "人次", "名")
+    return unit == asked or unit.startswith(asked)
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[^\w\u4e00-\u9fff]", "", s)
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+@dataclass
+class Candidate:
+    score: float
+    hit: int
+    start: int  # in document
+    end: int
+    sent_start: int
+    sent_end: int
+    masked: bool
+
+
+class Answerer:
+    """Answers questions from a :class:`Searcher`'s index.
+
+    ``min_cosine`` and ``min_coverage`` decide when the documents do not
+    answer; they were calibrated on questions whose answers are not in the
+    reports (see ``bench``)."""
+
+    def __init__(self, searcher: Searcher, *, min_cosine: float = 0.83, min_coverage: float = 0.5,
+                 strong_cosine: float = 0.90):
+        self.searcher = searcher
+        self.min_cosine = min_cosine
+        self.min_coverage = min_coverage
+        self.strong_cosine = strong_cosine
+
+    def _doc_meta(self, doc: str) -> dict:
+        return self.searcher.documents.get(doc, {})
+
+    def _cite(self, hit: Hit, quote: str) -> str:
+        c = hit.chunk
+        meta = self._doc_meta(c.doc)
+        return citation(c.title, c.section, quote, meta.get("body", ""), meta.get("date", ""), c.page)
+
+    def _relevance(self, query: str, hits: list[Hit]) -> tuple[bool, dict]:
+        """Is the best passage about the question? Cosine of the top passage,
+        plus how many of the question's content words it contains."""
+        if not hits:
+            return False, {"cosine": 0.0, "coverage": 0.0}
+        terms = query_terms(query)
+        best_cov, best_cos = 0.0, 0.0
+        for h in hits[:3]:
+            text = h.chunk.title + h.chunk.section + h.chunk.text
+            weight = sum(len(t) for t in terms) or 1
+            cov = sum(len(t) for t in terms if t in text) / weight
+            best_cov = max(best_cov, cov)
+            best_cos = max(best_cos, h.dense or 0.0)
+        ok = best_cos >= self.strong_cosine or (best_cos >= self.min_cosine and best_cov >= self.min_coverage)
+        return ok, {"cosine": round(best_cos, 4), "coverage": round(best_cov, 3), "terms": terms}
+
+    def ask(self, query: str, k: int = 5, docs: list[str] | None = None) -> AskResult:
+        query = (query or "").strip()
+        hits = self.searcher.search(query, k=k, docs=docs) if query else []
+        citations = [self._cite(h, h.chunk.text) for h in hits]
+        found, meta = self._relevance(query, hits)
+        kind = "quantity" if QUANTITY_Q.search(query) else "date" if DATE_Q.search(query) else "passage"
+        result = AskResult(query, found, [], hits, citations, kind, meta=meta)
+        if not found:
+            result.message = NOT_FOUND if query else "请输入问题。"
+            return result
+        if kind == "quantity":
+            result.answers = self._quantity_answers(query, hits)
+        elif kind == "date":
+            result.answers = self._span_answers(query, hits, DATE)
+        if not result.answers:
+            result.answers = self._sentence_answers(query, hits)
+        if any(a.masked for a in result.answers[:1]):
+            result.message = f"答案所在句子的数字在原文中已脱敏（{MASKED_NOTICE}），无法给出具体数值。"
+        return result
+
+    def _candidates(self, query: str, hits: list[Hit], pattern_fn) -> list[Candidate]:
+        terms = query_terms(query)
+        qgrams = _bigrams(query)
+        asked = asked_unit(query)
+        cands: list[Candidate] = []
+        for hi, h in enumerate(hits):
+            text = h.chunk.text
+            rank_bonus = 1.0 / (hi + 1)
+            for ss, se in sentences(text):
+                sent = text[ss:se]
+                clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)]
+                for m in pattern_fn(sent):
+                    unit = m.groupdict().get("unit") or ""
+                    # Object match: question words in the same clause, nearer is better.
+                    cl = next(((a, b) for a, b in clauses if a <= m.start() < b), (0, len(sent)))
+                    clause = sent[cl[0]:cl[1]]
+                    score = 0.0
+                    for t in terms:
+                        if t in clause:
+                            pos = clause.find(t) + cl[0]
+                            dist = min(abs(pos - m.end()), abs(m.start() - (pos + len(t))))
+                            score += len(t) * (1.0 + 2.0 / (1 + dist / 4))
+                        elif t in sent:
+                            score += 0.3 * len(t)
+                    score += 0.5 * len(qgrams & _bigrams(sent)) / (len(qgrams) or 1)
+                    if asked is not None:
+                        score += 3.0 if unit_matches(asked, unit) else -2.0
+                    score += 1.5 * rank_bonus
+                    masked = "*" in m.group(0)
+                    cands.append(Candidate(score, hi, h.chunk.start + ss + m.start(), h.chunk.start + ss + m.end(),
+                                           h.chunk.start + ss, h.chunk.start + se, masked))
+        cands.sort(key=lambda c: -c.score)
+        return cands
+
+    def _to_answer(self, hits: list[Hit], c: Candidate) -> Answer:
+        h = hits[c.hit]
+        off = h.chunk.start
+        text = h.chunk.text[c.start - off:c.end - off]
+        sent = h.chunk.text[c.sent_start - off:c.sent_end - off]
+        return Answer(text, c.hit, c.start, c.end, c.masked, sent, self._cite(h, sent))
+
+    def _quantity_answers(self, query: str, hits: list[Hit]) -> list[Answer]:
+        cands = self._candidates(query, hits, quantities)
+        if not cands or cands[0].score < 2.0:
+            return []
+        best = cands[0]
+        answers = [self._to_answer(hits, best)]
+        # Another document answering the same question differently gets its own answer.
+        seen_docs = {hits[best.hit].chunk.doc}
+        for c in cands[1:]:
+            doc = hits[c.hit].chunk.doc
+            if doc in seen_docs or c.score < 0.8 * best.score:
+                continue
+            a = self._to_answer(hits, c)
+            if a.text != answers[0].text:
+                answers.append(a)
+                seen_docs.add(doc)
+        return answers
+
+    def _span_answers(self, query: str, hits: list[Hit], pattern: re.Pattern) -> list[Answer]:
+        cands = self._candidates(query, hits, lambda s: list(pattern.finditer(s)))
+        if not cands or cands[0].score < 2.0:
+            return []
+        return [self._to_answer(hits, cands[0])]
+
+    def _sentence_answers(self, query: str, hits: list[Hit]) -> list[Answer]:
+        """The source sentence that shares most with the question."""
+        terms = query_terms(query)
+        qgrams = _bigrams(query)
+        best = None
+        for hi, h in enumerate(hits[:3]):
+            text = h.chunk.text
+            for ss, se in sentences(text):
+                sent = text[ss:se]
+                score = sum(len(t) for t in terms if t in sent) + len(qgrams & _bigrams(sent)) / (len(qgrams) or 1)
+                score += 1.0 / (hi + 1)
+                if best is None or score > best[0]:
+                    best = (score, hi, ss, se)
+        if best is None:
+            return []
+        _, hi, ss, se = best
+        h = hits[hi]
+        sent = h.chunk.text[ss:se]
+        start = h.chunk.start + ss
+        return [Answer(sent, hi, start, start + len(sent), False, sent, self._cite(h, sent))]
