@@ -32,8 +32,8 @@ st.set_page_config(page_title="党建文档问答", page_icon="📑", layout="wi
 
 
 @st.cache_resource(show_spinner="正在加载模型……")
-def get_embedder(name: str | None, quantized: bool = False) -> Embedder:
-    return Embedder(name, quantize=quantized) if name else Embedder(quantize=quantized)
+def get_embedder(name: str | None) -> Embedder:
+    return Embedder(name) if name else Embedder()
 
 
 @st.cache_resource(show_spinner="正在加载索引……", max_entries=2)
@@ -43,7 +43,7 @@ def get_answerer(index_dir: str, version: str) -> Answerer:
     store = IndexStore(index_dir)
     v = store.current()
     m = v.manifest["model"]
-    return Answerer(Searcher(v, get_embedder(m["name"], bool(m.get("quantized")))))
+    return Answerer(Searcher(v, get_embedder(m["name"])))
 
 
 def run_build(rebuild: bool = False) -> None:

@@ -10,7 +10,7 @@ Sections are split with langchain-text-splitters on Chinese boundaries
 Usage::
 
     from indexer.chunking import ChunkParams, chunk_document
-    for chunk in chunk_document(doc, ChunkParams(size=400, overlap=80)):
+    for chunk in chunk_document(doc, ChunkParams(size=300, overlap=60)):
         print(chunk.section, chunk.start, chunk.end)
 """
 
@@ -47,8 +47,8 @@ SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "，", ""]
 class ChunkParams:
     """Chunk size and overlap in characters (chosen on CMRC 2018, see bench)."""
 
-    size: int = 400
-    overlap: int = 80
+    size: int = 300
+    overlap: int = 60
 
 
 @dataclass(frozen=True)

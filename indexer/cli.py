@@ -124,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def chunk_opts(sp):
-        sp.add_argument("--size", type=int, default=400, help="段落长度上限（字符）")
-        sp.add_argument("--overlap", type=int, default=80, help="相邻段落重叠（字符）")
+        sp.add_argument("--size", type=int, default=300, help="段落长度上限（字符）")
+        sp.add_argument("--overlap", type=int, default=60, help="相邻段落重叠（字符）")
 
     sp = sub.add_parser("chunks", help="打印语料切分出的段落")
     sp.add_argument("--corpus", default="corpus")

@@ -55,7 +55,7 @@ class ModelInfo:
     fingerprint: str  # changes when the weights or prompts change
     query_prompt: str
     passage_prompt: str
-    quantized: bool = False
+    precision: str = "fp32"
 
 
 def resolve_model(name: str) -> Path | str:
@@ -90,10 +90,34 @@ def _fingerprint(folder: Path | str) -> str:
     return h.hexdigest()[:16]
 
 
-class Embedder:
-    """A loaded sentence-transformers model with query/passage prompts."""
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
-    def __init__(self, model: str = BUILTIN_NAME, *, quantize: bool = False, threads: int | None = None):
+
+def cpu_has_bf16() -> bool:
+    """bf16 matmuls are fast only with native support (AVX512-BF16 or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def resolve_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"未知的计算精度：{precision}（可选 {', '.join(PRECISIONS)}）")
+    if precision == "auto":
+        return os.environ.get("PARTYQA_PRECISION") or ("bf16" if cpu_has_bf16() else "fp32")
+    return precision
+
+
+class Embedder:
+    """A loaded sentence-transformers model with query/passage prompts.
+
+    ``precision``: ``auto`` runs bf16 where the CPU has native bf16 (measured
+    1.9x faster than fp32 with cosine 0.999 to it, see ``bench``), else fp32;
+    ``int8`` is per-channel dynamic quantisation of the Linear layers."""
+
+    def __init__(self, model: str = BUILTIN_NAME, *, precision: str = "auto", threads: int | None = None):
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
@@ -112,16 +136,24 @@ class Embedder:
         prompts = dict(getattr(self.model, "prompts", {}) or {})
         self.query_prompt = prompts.get("query", "")
         self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
-        self.quantized = quantize
-        if quantize:
-            # Dynamic int8 on the Linear layers only; measured against fp32 in bench.
-            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.precision = resolve_precision(precision)
+        if self.precision == "bf16":
+            self.model = self.model.to(torch.bfloat16)
+        elif self.precision == "int8":
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch.ao deprecation notices
+                self.model = torch.ao.quantization.quantize_dynamic(
+                    self.model, qconfig_spec={torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:  # pragma: no cover - every ST model with pooling has one
             dim = int(self.model.encode(["x"]).shape[1])
-        fp = _fingerprint(target) + ("-int8" if quantize else "")
-        self.info = ModelInfo(self.name, int(dim), fp, self.query_prompt, self.passage_prompt, quantize)
+        # Precision is not part of the fingerprint: its vectors are
+        # interchangeable with fp32 ones (cosine >= 0.98, measured in bench).
+        self.info = ModelInfo(self.name, int(dim), _fingerprint(target), self.query_prompt,
+                              self.passage_prompt, self.precision)
 
     def _encode(self, texts: Sequence[str], prompt: str, batch_size: int,
                 progress: Callable[[int], None] | None) -> np.ndarray:
@@ -138,16 +170,18 @@ class Embedder:
                 [texts[j] for j in idx], prompt=prompt or None, batch_size=batch_size,
                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
             )
-            out[idx] = vecs.astype(np.float32, copy=False)
+            vecs = vecs.astype(np.float32, copy=False)
+            # Renormalise in fp32: a bf16 norm is only accurate to ~3 digits.
+            out[idx] = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
             if progress:
                 progress(len(idx))
         return out
 
-    def encode_passages(self, texts: Sequence[str], batch_size: int = 32,
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 8,
                         progress: Callable[[int], None] | None = None) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, batch_size, progress)
 
-    def encode_queries(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         return self._encode(texts, self.query_prompt, batch_size, None)
 
     def describe(self) -> dict:

@@ -101,6 +101,17 @@ class KeywordIndex:
 
         return cls({name: bm25s.BM25.load(str(folder / f"bm25_{name}")) for name in TOKENIZERS})
 
+    def idf(self, word: str) -> float:
+        """Inverse document frequency of a jieba word among the passages; a
+        word that occurs nowhere gets the highest value, since it is what
+        makes a question about something the reports do not cover."""
+        r = self.retrievers["words"]
+        n = int(r.scores["num_docs"])
+        tid = r.vocab_dict.get(word)
+        indptr = r.scores["indptr"]
+        df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
+        return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
+
     def scores(self, query: str) -> dict[str, np.ndarray]:
         out = {}
         for name, r in self.retrievers.items():

