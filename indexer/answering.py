@@ -265,7 +265,10 @@ class Answerer:
         idf = self.searcher.keywords.idf
         return {t: len(t) * idf(t) for t in query_terms(query)}
 
-    def _candidates(self, query: str, hits: list[Hit], pattern_fn) -> list[Candidate]:
+    def _candidates(self, query: str, hits: list[Hit], pattern_fn, by_clause: bool = True) -> list[Candidate]:
+        """Spans found by ``pattern_fn`` in the hits' sentences, scored by how
+        well their clause (or, with ``by_clause=False``, their sentence)
+        matches the question's object, the asked unit, and the hit's rank."""
         terms = self._term_weights(query)
         total = sum(terms.values()) or 1.0
         qgrams = _bigrams(query)
@@ -276,7 +279,8 @@ class Answerer:
             rank_bonus = 1.0 / (hi + 1)
             for ss, se in sentences(text):
                 sent = text[ss:se]
-                clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)]
+                clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
+                           else [(0, len(sent))])
                 for m in pattern_fn(sent):
                     unit = m.groupdict().get("unit") or ""
                     # Object match: question words in the same clause, nearer is better.
@@ -329,7 +333,8 @@ class Answerer:
         return answers
 
     def _span_answers(self, query: str, hits: list[Hit], pattern: re.Pattern) -> list[Answer]:
-        cands = self._candidates(query, hits, lambda s: list(pattern.finditer(s)))
+        # A date belongs to the whole sentence (按：9月8日，…召开…会议), not to one clause.
+        cands = self._candidates(query, hits, lambda s: list(pattern.finditer(s)), by_clause=False)
         if not cands or cands[0].score < MIN_CANDIDATE_SCORE:
             return []
         return [self._to_answer(hits, cands[0])]

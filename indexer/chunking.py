@@ -97,6 +97,8 @@ def _heading_label(line: str) -> str:
 def find_sections(doc: Document) -> list[Section]:
     """Split a document into sections, each with its heading path."""
     text = doc.text
+    # Level 0 is the document's own title (Word "Title" style): the citation
+    # already names it, so it is not part of any section path.
     style_levels = {h.start: h.level for h in doc.headings}
     lines: list[tuple[int, str]] = []
     pos = 0
@@ -115,8 +117,10 @@ def find_sections(doc: Document) -> list[Section]:
         lead = start + (len(raw) - len(raw.lstrip()))
         rank = None
         if start in style_levels or lead in style_levels:
-            rank = style_levels.get(start, style_levels.get(lead)) or 0
-            rank = -10 + rank  # format headings outrank textual patterns
+            level = style_levels.get(start, style_levels.get(lead))
+            if level == 0:
+                continue
+            rank = -10 + level  # format headings outrank textual patterns
         else:
             rank = heading_rank(line)
             if rank is None and seen_body and _is_short_title(lines, i):

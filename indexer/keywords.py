@@ -30,6 +30,7 @@ USER_DICT = Path(__file__).parent / "data" / "userdict.txt"
 STOPWORDS = frozenset("""
 的 了 是 在 和 与 及 或 等 对 把 被 将 为 以 于 中 上 下 有 也 都 就 又 并 而 之 其 这 那 此 该
 多少 几 几个 几项 什么 哪些 哪个 哪里 哪儿 怎么 怎样 如何 为什么 吗 呢 吧 啊 请问 一下 请 问
+哪天 哪年 哪一年 何时 什么时候 时候 几月 几号
 """.split())
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 _CJK_OR_ALNUM = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?")

@@ -81,14 +81,11 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" not in sample:
+def _mostly_text(text: str) -> bool:
+    if not text or "\x00" in text:
         return False
-    # UTF-16 text is full of NULs in one byte lane; binary is not regular.
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    half = len(sample) / 2
-    return not (odd > 0.3 * half and even < 0.05 * half or even > 0.3 * half and odd < 0.05 * half)
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    return printable / len(text) > 0.97
 
 
 def decode_bytes(data: bytes) -> str:
@@ -96,9 +93,20 @@ def decode_bytes(data: bytes) -> str:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                      (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="strict")
-    if _looks_binary(data):
-        raise LoadError("文件不是文本（含有二进制内容），已跳过")
+            try:
+                return data[len(bom):].decode(enc, errors="strict")
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"文件声明为 {enc.upper()} 编码，但内容无法按该编码读取") from exc
+    if b"\x00" in data:
+        # Text with NUL bytes can only be UTF-16 without a BOM; anything else is binary.
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc, errors="strict")
+            except UnicodeDecodeError:
+                continue
+            if _mostly_text(text):
+                return text
+        raise LoadError("文件不是文本（含有二进制内容或空字符），已跳过")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -106,8 +114,8 @@ def decode_bytes(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None:
-        raise LoadError("无法识别文件编码，请另存为 UTF-8 后重试")
+    if best is None or not _mostly_text(str(best)):
+        raise LoadError("无法识别文件编码或文件不是文本，请另存为 UTF-8 后重试")
     return str(best)
 
 

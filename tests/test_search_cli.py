@@ -1,0 +1,86 @@
+"""Search through the library and the CLI contract that tools depend on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+
+def run_cli(*args, input=None):
+    return subprocess.run([sys.executable, "-m", "indexer", *args], capture_output=True, text=True, cwd=REPO, input=input)
+
+
+def test_the_flagship_question_finds_its_passage(searcher):
+    hits = searcher.search("全市开展了多少项科普活动？", k=5)
+    assert any("18153项全域科普活动" in h.chunk.text for h in hits)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_modes_return_exact_source_text(searcher, reports_index, mode):
+    corpus, _ = reports_index
+    hits = searcher.search("谈心谈话", k=5, mode=mode)
+    assert hits
+    for h in hits:
+        text = (corpus / h.chunk.doc).read_text(encoding="utf-8")
+        assert text[h.chunk.start:h.chunk.end] == h.chunk.text
+
+
+def test_document_filter_narrows(searcher):
+    docs = sorted(searcher.documents)
+    only = docs[2]
+    hits = searcher.search("党组", k=10, docs=[only])
+    assert hits and {h.chunk.doc for h in hits} == {only}
+
+
+def test_no_overlapping_duplicates_in_results(searcher):
+    from indexer.retrieval import overlaps
+
+    for q in ("科普活动", "主题教育", "谈心谈话"):
+        hits = searcher.search(q, k=10)
+        for i, a in enumerate(hits):
+            for b in hits[i + 1:]:
+                assert not overlaps(a.chunk, b.chunk)
+
+
+def test_cli_json_contract(reports_index):
+    corpus, index = reports_index
+    r = run_cli("search", "全市开展了多少项科普活动？", "--index", str(index), "-k", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["query"] == "全市开展了多少项科普活动？" and len(out["hits"]) == 3
+    for h in out["hits"]:
+        assert set(h) == {"doc", "title", "section", "text", "start", "end", "score"}
+        assert (corpus / h["doc"]).read_text(encoding="utf-8")[h["start"]:h["end"]] == h["text"]
+
+
+def test_cli_batch_prints_one_json_per_line(reports_index, tmp_path):
+    _, index = reports_index
+    qfile = tmp_path / "q.txt"
+    qfile.write_text("科普活动\n\n谈心谈话\n主题教育\n", encoding="utf-8")
+    r = run_cli("search", "--batch", str(qfile), "--index", str(index), "--json", "--mode", "keyword")
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    assert [l["query"] for l in lines] == ["科普活动", "谈心谈话", "主题教育"]
+    r = run_cli("ask", "--batch", str(qfile), "--index", str(index), "--json")
+    assert len(r.stdout.splitlines()) == 3
+
+
+def test_cli_chunks_json():
+    r = run_cli("chunks", "--json")
+    rows = [json.loads(l) for l in r.stdout.splitlines()]
+    assert rows and {"doc", "title", "section", "start", "end", "text"} <= set(rows[0])
+    assert any(row["section"].endswith("三是在服务人民群众中展作风") and "18153项" in row["text"] for row in rows)
+
+
+def test_build_cli_reports_and_exit_status_for_skipped(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "ok.txt").write_text("报告\n一、工作\n开展活动3次。\n", encoding="utf-8")
+    (corpus / "bad.txt").write_bytes(b"\x00\x01\x02" * 100)
+    r = run_cli("build", "--corpus", str(corpus), "--index", str(tmp_path / "i"))
+    assert r.returncode == 3
+    assert "已跳过 bad.txt" in r.stdout and "1 篇文档" in r.stdout
