@@ -76,6 +76,19 @@ def ensure_index() -> Answerer | None:
         return None
 
 
+# Every character that HTML or Streamlit's Markdown/LaTeX could act on becomes
+# a numeric entity, so that document text (masked ** figures, <script>, 1.
+# at a line start) is shown literally and never rendered.
+_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'*_`[]#~|$\\{}!+-=:"}
+
+
+def literal(text: str) -> str:
+    """Document text as inert HTML for ``st.markdown(..., unsafe_allow_html=True)``."""
+    out = "".join(_ENTITIES.get(ch, ch) for ch in text).replace("\n", "<br>")
+    # Newlines become <br>, so only the very start could open a list ("1. …").
+    return re.sub(r"^(\s*\d+)\.(?=\s|$)", r"\1&#46;", out)
+
+
 def highlight(text: str, terms: list[str], spans: list[tuple[int, int]] = ()) -> str:
     """HTML for a passage: everything escaped, answer spans and question
     terms marked. Document text is never interpreted as HTML or Markdown."""
@@ -94,7 +107,7 @@ def highlight(text: str, terms: list[str], spans: list[tuple[int, int]] = ()) ->
         j = i
         while j < len(text) and marks[j] == marks[i]:
             j += 1
-        chunk = html.escape(text[i:j]).replace("\n", "<br>")
+        chunk = literal(text[i:j])
         style = {1: "background:#fff3b0", 2: "background:#ffd166;font-weight:600"}.get(marks[i])
         out.append(f'<mark style="{style}">{chunk}</mark>' if style else chunk)
         i = j
@@ -123,10 +136,10 @@ def render_result(result: AskResult, answerer: Answerer) -> None:
                 h = result.hits[a.hit]
                 label = f"{a.text}（{MASKED_NOTICE}）" if a.masked else a.text
                 if result.kind != "passage":
-                    st.markdown(f"### {html.escape(label)}", unsafe_allow_html=True)
+                    st.markdown(f"### {literal(label)}", unsafe_allow_html=True)
                 st.markdown(highlight(a.sentence, terms, [(a.sentence.find(a.text), a.sentence.find(a.text) + len(a.text))]),
                             unsafe_allow_html=True)
-                st.caption(f"出处：《{h.chunk.title}》 {h.chunk.section}")
+                st.caption(literal(f"出处：《{h.chunk.title}》 {h.chunk.section}"), unsafe_allow_html=True)
                 st.code(a.citation, language=None, wrap_lines=True)
                 if st.button("加入摘录", key=f"ans-{a.start}-{a.end}"):
                     meta = docs.get(h.chunk.doc, {})
@@ -141,11 +154,11 @@ def render_result(result: AskResult, answerer: Answerer) -> None:
         spans = [(a.start - c.start, a.end - c.start) for a in result.answers if a.hit == i]
         with st.container(border=True):
             info = " · ".join(x for x in (meta.get("body", ""), meta.get("date", ""), f"第{c.page}页" if c.page else "") if x)
-            st.markdown(f"**[{i + 1}]《{html.escape(c.title)}》**", unsafe_allow_html=True)
+            st.markdown(f"**[{i + 1}]《{literal(c.title)}》**", unsafe_allow_html=True)
             if c.section:
-                st.caption(c.section)
+                st.caption(literal(c.section), unsafe_allow_html=True)
             if info:
-                st.caption(info)
+                st.caption(literal(info), unsafe_allow_html=True)
             st.markdown(highlight(c.text, terms, spans), unsafe_allow_html=True)
             st.code(cite, language=None, wrap_lines=True)
             if st.button("加入摘录", key=f"hit-{c.doc}-{c.start}"):
@@ -188,7 +201,7 @@ def page_basket() -> None:
         return
     for i, q in enumerate(list(items)):
         with st.container(border=True):
-            st.markdown(html.escape(q.citation), unsafe_allow_html=True)
+            st.markdown(literal(q.citation), unsafe_allow_html=True)
             c1, c2, c3, _ = st.columns([1, 1, 1, 6])
             if c1.button("上移", key=f"up-{i}", disabled=i == 0):
                 items[i - 1], items[i] = items[i], items[i - 1]
