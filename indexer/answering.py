@@ -37,7 +37,6 @@ QUANTITY = re.compile(
     rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
     rf"(?P<num>{NUMBER})(?P<mag>[万亿千百]{{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)(?P<unit>{UNITS})?"
 )
-PERCENT_WORDS = re.compile(rf"百分之[{CN_DIGITS}\d.]+")
 QUANTITY_Q = re.compile(r"多少|几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额")
 ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>{UNITS}|钱)?")
 DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
@@ -132,7 +131,7 @@ def quantities(text: str) -> list[re.Match]:
             continue
         if text[max(0, m.start() - 1):m.start()] in NOT_QUANTITY_BEFORE and not m.group("pre"):
             continue
-        if num[0] in CN_DIGITS and not _plausible_cn_number(text, m):
+        if num[0] in CN_DIGITS and not _plausible_cn_number(m):
             continue
         # 2023年, ****年, 9月 are dates, not counts.
         if m.group("unit") in ("年", "月") and not m.group("approx") and (len(num) == 4 or m.group("unit") == "月"):
@@ -141,17 +140,11 @@ def quantities(text: str) -> list[re.Match]:
     return found
 
 
-def _plausible_cn_number(text: str, m: re.Match) -> bool:
-    """Chinese numerals also occur inside words (统一, 一是, 一批); accept
-    them only as a clear count: more than one numeral character, a
-    magnitude (八万), 余/多, or a unit that is not a common word ending."""
-    num = m.group("num")
-    if m.group("mag") or m.group("approx"):
-        return True
-    if len(num) >= 2 and not num.startswith("十") or num in ("十", "百", "千") or len(num) >= 3:
-        return True
-    # A single numeral before a measure word is usually part of a phrase (一批, 两个维护).
-    return False
+def _plausible_cn_number(m: re.Match) -> bool:
+    """Chinese numerals also occur inside words and names (统一, 一批, 两个维护,
+    十项行动): accept them as a count only with a magnitude (八万), 余/多, or
+    two or more numerals (二十三次)."""
+    return bool(m.group("mag") or m.group("approx")) or len(m.group("num")) >= 2
 
 
 def query_terms(query: str) -> list[str]:

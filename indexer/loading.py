@@ -27,7 +27,7 @@ from pathlib import Path
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 CATALOG_NAME = "catalog.toml"
 # A single huge file would stall a build for everyone; reports are far smaller.
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class LoadError(Exception):
