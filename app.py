@@ -189,7 +189,7 @@ def page_ask(answerer: Answerer) -> None:
     else:
         # Other modes are for comparing rankings: show passages only.
         hits = answerer.searcher.search(query, k=k, mode=MODES[mode], docs=chosen or None)
-        result = AskResult(query, bool(hits), [], hits, [answerer._cite(h, h.chunk.text) for h in hits])
+        result = AskResult(query, bool(hits), [], hits, [answerer.cite(h, h.chunk.text) for h in hits])
     render_result(result, answerer)
 
 

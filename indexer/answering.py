@@ -208,7 +208,8 @@ class Answerer:
     def _doc_meta(self, doc: str) -> dict:
         return self.searcher.documents.get(doc, {})
 
-    def _cite(self, hit: Hit, quote: str) -> str:
+    def cite(self, hit: Hit, quote: str) -> str:
+        """The pasteable citation of ``quote`` taken from ``hit``."""
         c = hit.chunk
         meta = self._doc_meta(c.doc)
         return citation(c.title, c.section, quote, meta.get("body", ""), meta.get("date", ""), c.page)
@@ -235,7 +236,7 @@ class Answerer:
     def ask(self, query: str, k: int = 5, docs: list[str] | None = None) -> AskResult:
         query = (query or "").strip()
         hits = self.searcher.search(query, k=k, docs=docs) if query else []
-        citations = [self._cite(h, h.chunk.text) for h in hits]
+        citations = [self.cite(h, h.chunk.text) for h in hits]
         found, meta = self._relevance(query, hits)
         kind = "quantity" if QUANTITY_Q.search(query) else "date" if DATE_Q.search(query) else "passage"
         result = AskResult(query, found, [], hits, citations, kind, meta=meta)
@@ -305,7 +306,7 @@ class Answerer:
         off = h.chunk.start
         text = h.chunk.text[c.start - off:c.end - off]
         sent = h.chunk.text[c.sent_start - off:c.sent_end - off]
-        return Answer(text, c.hit, c.start, c.end, c.masked, sent, self._cite(h, sent))
+        return Answer(text, c.hit, c.start, c.end, c.masked, sent, self.cite(h, sent))
 
     def _quantity_answers(self, query: str, hits: list[Hit]) -> list[Answer]:
         cands = self._candidates(query, hits, quantities)
@@ -351,4 +352,4 @@ class Answerer:
         h = hits[hi]
         sent = h.chunk.text[ss:se]
         start = h.chunk.start + ss
-        return [Answer(sent, hi, start, start + len(sent), False, sent, self._cite(h, sent))]
+        return [Answer(sent, hi, start, start + len(sent), False, sent, self.cite(h, sent))]
