@@ -1,8 +1,9 @@
 """党建文档问答 — Streamlit front end. It only renders what the ``indexer``
 library returns; all searching, answering and corpus handling live there.
 
-Run: ``streamlit run app.py`` (folders from PARTYQA_CORPUS / PARTYQA_INDEX,
-default ``corpus`` and ``index``).
+Run: ``streamlit run app.py``. The corpus folder comes from PARTYQA_CORPUS
+(default ``corpus``); the index from PARTYQA_STORE (a folder or an
+``oceanbase://`` URL), else PARTYQA_INDEX, else ``index``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from indexer.embedding import Embedder
 from indexer.exporting import Quote, quotes_to_docx, quotes_to_markdown
 from indexer.keywords import word_tokens
 from indexer.retrieval import Searcher
-from indexer.storage import IndexError_, IndexStore
+from indexer.storage import IndexError_
+from indexer.stores import open_store, resolve_spec
 
 CORPUS = Path(os.environ.get("PARTYQA_CORPUS", "corpus"))
-INDEX = Path(os.environ.get("PARTYQA_INDEX", "index"))
+INDEX = resolve_spec(None, default=os.environ.get("PARTYQA_INDEX", "index"))
 MODEL = os.environ.get("PARTYQA_MODEL") or None
 MODES = {"混合": "hybrid", "语义": "dense", "关键词": "keyword"}
 
@@ -36,14 +38,17 @@ def get_embedder(name: str | None) -> Embedder:
     return Embedder(name) if name else Embedder()
 
 
+@st.cache_resource(show_spinner=False)
+def get_store(spec: str):
+    return open_store(spec)
+
+
 @st.cache_resource(show_spinner="正在加载索引……", max_entries=2)
-def get_answerer(index_dir: str, version: str) -> Answerer:
+def get_answerer(spec: str, version: str) -> Answerer:
     # Keyed by version: after a rebuild the new version is loaded, while a
     # session that is mid-answer keeps the old object until it finishes.
-    store = IndexStore(index_dir)
-    v = store.current()
-    m = v.manifest["model"]
-    return Answerer(Searcher(v, get_embedder(m["name"])))
+    snapshot = get_store(spec).current()
+    return Answerer(Searcher(snapshot, get_embedder(snapshot.manifest["model"]["name"])))
 
 
 def run_build(rebuild: bool = False) -> None:
@@ -55,9 +60,9 @@ def run_build(rebuild: bool = False) -> None:
         else:
             bar.progress(0.95 if done < total else 1.0, text="正在写入索引……")
 
-    prev = IndexStore(INDEX).current_or_none()
-    name = MODEL or (prev.manifest["model"]["name"] if prev else None)
-    report = build_index(CORPUS, INDEX, embedder=get_embedder(name), rebuild=rebuild, progress=progress)
+    prev = get_store(INDEX).current_manifest()
+    name = MODEL or (prev["model"]["name"] if prev else None)
+    report = build_index(CORPUS, get_store(INDEX), embedder=get_embedder(name), rebuild=rebuild, progress=progress)
     bar.empty()
     st.toast(report.summary().splitlines()[0])
     for s in report.skipped:
@@ -65,12 +70,12 @@ def run_build(rebuild: bool = False) -> None:
 
 
 def ensure_index() -> Answerer | None:
-    status = corpus_status(CORPUS, INDEX)
+    status = corpus_status(CORPUS, get_store(INDEX))
     if status.stale:
         run_build()
     try:
-        version = IndexStore(INDEX).current_name()
-        return get_answerer(str(INDEX), version)
+        version = get_store(INDEX).current_name()
+        return get_answerer(INDEX, version)
     except IndexError_ as exc:
         st.error(str(exc))
         return None
@@ -220,17 +225,19 @@ def page_basket() -> None:
 
 def page_corpus(answerer: Answerer | None) -> None:
     st.title("语料管理")
-    version = IndexStore(INDEX).current_or_none()
-    if version:
-        m = version.manifest
-        st.caption(f"索引模型：{m['model']['name']}（{m['model']['dim']} 维）· 段落 {m['counts']['chunks']} 个 · "
-                   f"向量索引 {m['vector_index']['type']} · 构建于 {m['created']}")
-    status = corpus_status(CORPUS, INDEX)
-    docs = version.manifest.get("documents", {}) if version else {}
+    store = get_store(INDEX)
+    manifest = store.current_manifest()
+    if manifest:
+        m = manifest
+        st.caption(f"索引位置：{store.label} · 索引模型：{m['model']['name']}（{m['model']['dim']} 维）· "
+                   f"段落 {m['counts']['chunks']} 个 · 向量索引 {m['vector_index']['type']} · "
+                   f"大小 {store.size_bytes() / 1e6:.1f} MB · 构建于 {m['created']}")
+    status = corpus_status(CORPUS, store)
+    docs = manifest.get("documents", {}) if manifest else {}
     rows = [{"文件": d, "标题": m["title"], "发文单位": m.get("body", ""), "日期": m.get("date", ""),
              "段落数": m["chunks"], "状态": "已修改，待更新" if d in status.changed else "已索引"} for d, m in docs.items()]
     rows += [{"文件": d, "标题": "", "发文单位": "", "日期": "", "段落数": 0, "状态": "未索引"} for d in status.added]
-    skipped = version.manifest.get("skipped", {}) if version else {}
+    skipped = manifest.get("skipped", {}) if manifest else {}
     rows += [{"文件": d, "标题": "", "发文单位": "", "日期": "", "段落数": 0, "状态": f"已跳过：{r}"} for d, r in skipped.items()]
     st.dataframe(rows, hide_index=True, use_container_width=True)
 

@@ -220,7 +220,7 @@ class Answerer:
         if not hits:
             return False, {"cosine": 0.0, "coverage": 0.0}
         terms = query_terms(query)
-        idf = self.searcher.keywords.idf
+        idf = self.searcher.idf
         weight = {t: len(t) * idf(t) for t in terms}
         total = sum(weight.values()) or 1.0
         best_cov, best_cos = 0.0, 0.0
@@ -256,7 +256,7 @@ class Answerer:
     def _term_weights(self, query: str) -> dict[str, float]:
         """Question words weighted by length and rarity, so that the words
         that single out the object (一对一, 国家级) count more than common ones."""
-        idf = self.searcher.keywords.idf
+        idf = self.searcher.idf
         return {t: len(t) * idf(t) for t in query_terms(query)}
 
     def _candidates(self, query: str, hits: list[Hit], pattern_fn, by_clause: bool = True) -> list[Candidate]:

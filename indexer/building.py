@@ -3,19 +3,18 @@
 Incremental: passages whose embedding text is unchanged reuse the previous
 version's vectors (cached by content hash), removed documents simply are not
 in the new version, and ``rebuild=True`` starts over. The new version goes
-live atomically (see :mod:`indexer.storage`).
+live atomically (see :mod:`indexer.stores`).
 
 Usage::
 
     from indexer.building import build_index
-    report = build_index("corpus", "index")
+    report = build_index("corpus", "index")      # or an oceanbase:// URL
     print(report.summary())
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +25,8 @@ import numpy as np
 from .builtin_model import BUILTIN_NAME
 from .chunking import Chunk, ChunkParams, chunk_documents
 from .embedding import Embedder
-from .keywords import KeywordIndex
 from .loading import CATALOG_NAME, Document, LoadResult, Skipped, load_corpus
-from .storage import IndexStore, IndexVersion, write_chunks
-from .vectors import build_vector_index, write_index
-
-log = logging.getLogger(__name__)
+from .stores import Store, open_store
 
 
 class ModelMismatch(Exception):
@@ -68,22 +63,8 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _cached_vectors(prev: IndexVersion | None, fingerprint: str) -> dict[str, np.ndarray]:
-    """Vectors of the previous version by embedding-text hash, if it used the same model."""
-    if prev is None or prev.manifest.get("model", {}).get("fingerprint") != fingerprint:
-        return {}
-    try:
-        prev.verify()
-        chunks = prev.read_chunks()
-        vecs = prev.read_vectors()
-    except Exception:  # a damaged old version only costs us the cache
-        log.warning("previous index version unreadable; embedding everything again")
-        return {}
-    return {text_key(c.embedding_text()): vecs[i] for i, c in enumerate(chunks)}
-
-
-def check_model(version: IndexVersion, embedder: Embedder) -> None:
-    m = version.manifest.get("model", {})
+def check_model(manifest: dict, embedder: Embedder) -> None:
+    m = manifest.get("model", {})
     if m.get("fingerprint") != embedder.info.fingerprint or m.get("dim") != embedder.info.dim:
         raise ModelMismatch(
             f"索引由模型“{m.get('name')}”构建（维度 {m.get('dim')}），当前模型是“{embedder.info.name}”"
@@ -92,22 +73,23 @@ def check_model(version: IndexVersion, embedder: Embedder) -> None:
 
 
 def build_from_documents(
-    docs: list[Document], index_dir: str | Path, embedder: Embedder, *,
+    docs: list[Document], store: str | Path | Store, embedder: Embedder, *,
     params: ChunkParams = ChunkParams(), rebuild: bool = False, skipped: list[Skipped] | None = None,
-    progress: Callable[[str, int, int], None] | None = None, ann_threshold: int | None = None,
-    extra_manifest: dict | None = None,
+    progress: Callable[[str, int, int], None] | None = None, extra_manifest: dict | None = None,
 ) -> BuildReport:
-    """Index ``docs`` into ``index_dir`` as a new live version."""
+    """Index ``docs`` into ``store`` (a folder, a URL or a :class:`Store`) as a new live version."""
     t0 = time.perf_counter()
-    store = IndexStore(index_dir)
+    if isinstance(store, (str, Path)):
+        store = open_store(store)
     with store.build_lock():
-        prev = None if rebuild else store.current_or_none()
-        prev_docs = (prev.manifest.get("documents", {}) if prev else {})
-        same_params = prev is not None and prev.manifest.get("chunking") == params.__dict__
-        cache = _cached_vectors(prev, embedder.info.fingerprint) if same_params else {}
+        prev = None if rebuild else store.current_manifest()
+        prev_docs = (prev or {}).get("documents", {})
+        same_params = prev is not None and prev.get("chunking") == params.__dict__
+        same_model = prev is not None and prev.get("model", {}).get("fingerprint") == embedder.info.fingerprint
 
         chunks: list[Chunk] = chunk_documents(docs, params)
         keys = [text_key(c.embedding_text()) for c in chunks]
+        cache = store.cached_vectors(set(keys), embedder.info.fingerprint) if same_params and same_model else {}
         todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
         if progress:
             progress("embed", 0, len(todo))
@@ -127,36 +109,30 @@ def build_from_documents(
 
         if progress:
             progress("index", 0, 1)
-        with store.new_version() as tmp:
-            write_chunks(tmp / "chunks.jsonl", chunks)
-            np.save(tmp / "vectors.npy", vectors)
-            kwargs = {} if ann_threshold is None else {"threshold": ann_threshold}
-            vindex, vinfo = build_vector_index(vectors, **kwargs)
-            write_index(vindex, tmp / "dense.faiss")
-            KeywordIndex.build([c.embedding_text() for c in chunks]).save(tmp)
-            counts: dict[str, int] = {}
-            for c in chunks:
-                counts[c.doc] = counts.get(c.doc, 0) + 1
-            manifest = {
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "model": embedder.info.__dict__,
-                "chunking": params.__dict__,
-                "vector_index": vinfo,
-                "documents": {
-                    d.path: {"sha256": d.sha256, "title": d.title, "body": d.body, "date": d.date,
-                             "chunks": counts.get(d.path, 0), "chars": len(d.text)}
-                    for d in docs
-                },
-                "counts": {"documents": len(docs), "chunks": len(chunks)},
-                "skipped": {s.path: s.reason for s in (skipped or [])},
-                **(extra_manifest or {}),
-            }
-            version = store.commit(tmp, manifest)
+        counts: dict[str, int] = {}
+        for c in chunks:
+            counts[c.doc] = counts.get(c.doc, 0) + 1
+        manifest = {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "model": embedder.info.__dict__,
+            "chunking": params.__dict__,
+            "documents": {
+                d.path: {"sha256": d.sha256, "title": d.title, "body": d.body, "date": d.date,
+                         "chunks": counts.get(d.path, 0), "chars": len(d.text)}
+                for d in docs
+            },
+            "counts": {"documents": len(docs), "chunks": len(chunks)},
+            "skipped": {s.path: s.reason for s in (skipped or [])},
+            **(extra_manifest or {}),
+        }
+        name = store.write(chunks, keys, vectors, manifest, rebuild=not (same_params and same_model))
         if progress:
             progress("index", 1, 1)
 
-    report = BuildReport(version.name, len(docs), len(chunks), skipped=list(skipped or []),
-                         embedded=len(todo), reused=len(chunks) - len(todo), vector_index=vinfo)
+    live = store.current_manifest() or {}
+    report = BuildReport(name, len(docs), len(chunks), skipped=list(skipped or []),
+                         embedded=len(todo), reused=len(chunks) - len(todo),
+                         vector_index=live.get("vector_index", {}))
     now = {d.path: d.sha256 for d in docs}
     for path, sha in now.items():
         old = prev_docs.get(path)
@@ -167,19 +143,20 @@ def build_from_documents(
 
 
 def build_index(
-    corpus_dir: str | Path, index_dir: str | Path, *, model: str | None = None,
+    corpus_dir: str | Path, index_dir: str | Path | Store | None = None, *, model: str | None = None,
     embedder: Embedder | None = None, params: ChunkParams = ChunkParams(), rebuild: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildReport:
     """Load ``corpus_dir`` and index it. Without ``model``, an existing index
     keeps the model it was built with; a new one uses the built-in model."""
     loaded: LoadResult = load_corpus(corpus_dir)
+    store = index_dir if hasattr(index_dir, "write") else open_store(index_dir)
     if embedder is None:
         if model is None and not rebuild:
-            prev = IndexStore(index_dir).current_or_none()
-            model = prev.manifest["model"]["name"] if prev else None
+            prev = store.current_manifest()
+            model = prev["model"]["name"] if prev else None
         embedder = Embedder(model or BUILTIN_NAME)
     catalog = Path(corpus_dir) / CATALOG_NAME
     extra = {"catalog_sha256": hashlib.sha256(catalog.read_bytes()).hexdigest()} if catalog.exists() else {}
-    return build_from_documents(loaded.documents, index_dir, embedder, params=params, rebuild=rebuild,
+    return build_from_documents(loaded.documents, store, embedder, params=params, rebuild=rebuild,
                                 skipped=loaded.skipped, progress=progress, extra_manifest=extra)

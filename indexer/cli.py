@@ -1,11 +1,16 @@
 """Command line: ``python -m indexer <command>``.
 
     python -m indexer chunks [--corpus corpus] [--json]
-    python -m indexer build  [--corpus corpus] [--index index] [--model M] [--rebuild] [--quiet]
-    python -m indexer search QUERY [--index index] [-k 5] [--mode hybrid|dense|keyword] [--json]
+    python -m indexer build  [--corpus corpus] [--index index | --store URL] [--model M] [--rebuild] [--quiet]
+    python -m indexer search QUERY [--index index | --store URL] [-k 5] [--mode hybrid|dense|keyword] [--json]
     python -m indexer search --batch FILE --json
-    python -m indexer ask QUESTION [--index index] [-k 5] [--json]
-    python -m indexer bench [--quick] [--json FILE] [--plot FILE]
+    python -m indexer ask QUESTION [--index index | --store URL] [-k 5] [--json]
+    python -m indexer bench [--quick] [--json FILE] [--plot FILE] [--store URL]
+    python -m indexer seekdb --dir DIR [--port 2881]      (password from $PARTYQA_SEEKDB_PASSWORD)
+
+The index lives in a folder (``--index``, default ``index``) or in an
+OceanBase/seekdb database (``--store oceanbase://user:password@host:port/db``);
+without either, $PARTYQA_STORE decides.
 
 Errors for users are printed in Chinese on stderr with exit status 2; a
 build that skipped files exits with status 3 after indexing the rest.
@@ -73,16 +78,22 @@ def cmd_build(args) -> int:
         if done >= total:
             bar.close()
 
-    report = build_index(args.corpus, args.index, model=args.model, rebuild=args.rebuild,
+    report = build_index(args.corpus, _store_spec(args), model=args.model, rebuild=args.rebuild,
                          params=ChunkParams(args.size, args.overlap), progress=progress)
     print(report.summary(), file=sys.stderr if args.quiet else sys.stdout)
     return EXIT_SKIPPED if report.skipped else 0
 
 
+def _store_spec(args) -> str:
+    from .stores import resolve_spec
+
+    return resolve_spec(args.store or args.index)
+
+
 def _searcher(args):
     from .retrieval import Searcher
 
-    return Searcher.open(args.index, model=args.model)
+    return Searcher.open(_store_spec(args), model=args.model)
 
 
 def cmd_search(args) -> int:
@@ -118,6 +129,30 @@ def cmd_bench(args) -> int:
     return run_bench(args)
 
 
+def cmd_seekdb(args) -> int:
+    import signal
+    import threading
+
+    from .seekdb import start_server
+
+    server = start_server(args.dir, port=args.port)
+    print(f"seekdb 已在 127.0.0.1:{args.port} 启动（数据目录 {server.base_dir}）。"
+          f"索引地址：oceanbase://root:<密码>@127.0.0.1:{args.port}/partyqa 。按 Ctrl-C 停止。", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set() and server.process.poll() is None:
+        stop.wait(1.0)
+    server.stop()
+    return 0 if stop.is_set() else EXIT_ERROR
+
+
+def _store_opts(sp) -> None:
+    sp.add_argument("--index", default=None, help="索引文件夹（默认 index）")
+    sp.add_argument("--store", default=None,
+                    help="索引存储：文件夹，或 oceanbase://用户:密码@主机:端口/库名；默认取环境变量 PARTYQA_STORE")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m indexer", description="党建文档检索与问答（离线）")
     p.add_argument("-v", "--verbose", action="store_true", help="显示调试日志")
@@ -135,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("build", help="构建或增量更新索引")
     sp.add_argument("--corpus", default="corpus")
-    sp.add_argument("--index", default="index")
+    _store_opts(sp)
     sp.add_argument("--model", default=None, help="sentence-transformers 模型名或本地文件夹；默认内置 multilingual-e5-small")
     sp.add_argument("--rebuild", action="store_true", help="丢弃旧索引，全部重新计算")
     sp.add_argument("--quiet", action="store_true", help="不显示进度条")
@@ -146,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=text)
         sp.add_argument("query", nargs="?", help="问题或关键词")
         sp.add_argument("--batch", help="每行一个问题的文本文件")
-        sp.add_argument("--index", default="index")
+        _store_opts(sp)
         sp.add_argument("--model", default=None, help="默认使用构建索引时的模型")
         sp.add_argument("-k", type=int, default=5, help="返回段落数")
         sp.add_argument("--doc", action="append", help="只在该文档中检索（可重复）")
@@ -161,7 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--plot", help="输出 PNG 图")
     sp.add_argument("--cmrc", default=None, help="CMRC 2018 dev 文件路径")
     sp.add_argument("--workdir", default=None, help="基准使用的临时目录")
+    sp.add_argument("--store", default=None,
+                    help="供基准写入的 OceanBase 库（oceanbase://…，其中索引会被覆盖）；默认在临时目录启动本机 seekdb")
+    sp.add_argument("--no-oceanbase", action="store_true", help="不测 OceanBase 存储")
     sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("seekdb", help="在本机启动 seekdb（仅监听 127.0.0.1，root 密码取自 PARTYQA_SEEKDB_PASSWORD）")
+    sp.add_argument("--dir", required=True, help="seekdb 数据目录")
+    sp.add_argument("--port", type=int, default=2881)
+    sp.set_defaults(func=cmd_seekdb)
     return p
 
 
@@ -174,11 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     from .building import ModelMismatch
     from .embedding import ModelUnavailable
     from .loading import LoadError
+    from .seekdb import ServerError
     from .storage import IndexError_
 
     try:
         return args.func(args)
-    except (ModelMismatch, ModelUnavailable, LoadError, IndexError_, FileNotFoundError, ValueError) as exc:
+    except (ModelMismatch, ModelUnavailable, LoadError, IndexError_, ServerError, FileNotFoundError,
+            ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         logging.getLogger("indexer").debug("error details", exc_info=True)
         return EXIT_ERROR

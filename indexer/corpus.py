@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .loading import CATALOG_NAME, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, iter_corpus_files
-from .storage import IndexStore
+from .stores import Store, open_store
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -45,14 +45,14 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def corpus_status(corpus_dir: str | Path, index_dir: str | Path) -> CorpusStatus:
+def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusStatus:
     """Compare the files in the corpus with the documents of the live index
     (by content hash; files the index skipped as unreadable do not count)."""
     root = Path(corpus_dir)
-    version = IndexStore(index_dir).current_or_none()
-    status = CorpusStatus(has_index=version is not None)
-    indexed = version.manifest.get("documents", {}) if version else {}
-    skipped = set(version.manifest.get("skipped", {})) if version else set()
+    manifest = (store if hasattr(store, "current_manifest") else open_store(store)).current_manifest()
+    status = CorpusStatus(has_index=manifest is not None)
+    indexed = manifest.get("documents", {}) if manifest else {}
+    skipped = set(manifest.get("skipped", {})) if manifest else set()
     files = [p for p in iter_corpus_files(root) if p.suffix.lower() in SUPPORTED_SUFFIXES] if root.is_dir() else []
     present = set()
     for p in files:
@@ -64,8 +64,8 @@ def corpus_status(corpus_dir: str | Path, index_dir: str | Path) -> CorpusStatus
         elif rel not in skipped:
             status.added.append(rel)
     status.removed = sorted(set(indexed) - present)
-    if version is not None and (root / CATALOG_NAME).exists():
-        if version.manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME):
+    if manifest is not None and (root / CATALOG_NAME).exists():
+        if manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME):
             status.changed.append(CATALOG_NAME)
     return status
 

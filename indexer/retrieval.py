@@ -11,7 +11,7 @@ keyword matches (paraphrases). Measured against RRF in ``bench``.
 Usage::
 
     from indexer.retrieval import Searcher
-    searcher = Searcher.open("index")               # loads the index's own model
+    searcher = Searcher.open("index")   # or an oceanbase:// URL; loads the index's own model
     for hit in searcher.search("全市开展了多少项科普活动？", k=5):
         print(hit.score, hit.chunk.title, hit.chunk.section, hit.chunk.text)
 """
@@ -20,16 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from .building import check_model
 from .chunking import Chunk
 from .embedding import Embedder
-from .keywords import KeywordIndex
-from .storage import IndexStore, IndexVersion
-from .vectors import read_index
+from .stores import Ranking, Snapshot, Store, open_store
 
 MODES = ("hybrid", "dense", "keyword")
 MAX_QUERY_CHARS = 2000  # longer input is cut: no question is that long, and cost stays bounded
@@ -59,18 +56,6 @@ class Hit:
                 "start": c.start, "end": c.end, "score": round(float(self.score), 6)}
 
 
-def _top(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
-    if allowed is not None:
-        scores = np.where(allowed, scores, -np.inf)
-    depth = min(depth, len(scores))
-    if depth <= 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, depth - 1)[:depth]
-    part = part[np.argsort(-scores[part], kind="stable")]
-    # A zero BM25 score means no query term occurs: not a keyword match.
-    return part[np.isfinite(scores[part]) & (scores[part] > 0)]
-
-
 def _spread(top: np.ndarray) -> tuple[float, float]:
     """Mean and standard deviation of a ranker's top scores (never zero)."""
     if len(top) == 0:
@@ -87,94 +72,80 @@ def overlaps(a: Chunk, b: Chunk, share: float = 0.5) -> bool:
 
 
 class Searcher:
-    """An opened index version with its model, ready to answer queries."""
+    """An opened index version (from any store) with its model, ready to answer queries."""
 
-    def __init__(self, version: IndexVersion, embedder: Embedder, fusion: FusionParams = FusionParams()):
-        check_model(version, embedder)
-        self.version = version
+    def __init__(self, snapshot: Snapshot, embedder: Embedder, fusion: FusionParams = FusionParams()):
+        check_model(snapshot.manifest, embedder)
+        self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion
-        self.chunks: list[Chunk] = version.read_chunks()
-        self.dense_index = read_index(version.file("dense.faiss"), version.manifest["vector_index"])
-        self.keywords = KeywordIndex.load(version.path)
-        self._doc_of = np.array([c.doc for c in self.chunks], dtype=object)
 
     @classmethod
-    def open(cls, index_dir: str | Path, model: str | None = None, *, embedder: Embedder | None = None,
-             verify: bool = True) -> "Searcher":
-        version = IndexStore(index_dir).current(verify=verify)
+    def open(cls, store: str | Path | Store | None = None, model: str | None = None, *,
+             embedder: Embedder | None = None, verify: bool = True) -> "Searcher":
+        """Open the live version of ``store`` (folder, URL, or $PARTYQA_STORE)."""
+        if not hasattr(store, "current"):
+            store = open_store(store)
+        snapshot = store.current(verify=verify)
         if embedder is None:
-            m = version.manifest["model"]
-            embedder = Embedder(model or m["name"])
-        return cls(version, embedder)
+            embedder = Embedder(model or snapshot.manifest["model"]["name"])
+        return cls(snapshot, embedder)
 
     @property
     def documents(self) -> dict:
-        return self.version.manifest.get("documents", {})
+        return self.snapshot.manifest.get("documents", {})
 
-    def _dense(self, q: np.ndarray, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
+    @property
+    def version(self) -> str:
+        return self.snapshot.name
 
-        n = len(self.chunks)
-        if allowed is None:
-            scores, ids = self.dense_index.search(q, min(depth, n))
-        else:
-            sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-            scores, ids = self.dense_index.search(q, min(depth, n), params=faiss.SearchParameters(sel=sel))
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+    def idf(self, word: str) -> float:
+        return self.snapshot.idf(word)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", docs: list[str] | None = None) -> list[Hit]:
         """Top ``k`` passages for ``query``; ``docs`` restricts to those documents."""
         if mode not in MODES:
             raise ValueError(f"未知的检索模式：{mode}（可选 {', '.join(MODES)}）")
         query = (query or "").strip()[:MAX_QUERY_CHARS]
-        if not query or not self.chunks or k <= 0:
+        if not query or k <= 0 or self.snapshot.count() == 0:
             return []
-        allowed = None
-        if docs:
-            allowed = np.isin(self._doc_of, list(docs))
-            if not allowed.any():
-                return []
         f = self.fusion
         depth = max(f.depth, k * 4)
         weights = {"dense": f.dense, "words": f.words, "chars": f.chars}
-        score_of: dict[str, Callable[[int], float]] = {}
-        spread: dict[str, tuple[float, float]] = {}
-        candidates: set[int] = set()
-        cosine: dict[int, float] = {}
+        rankings: dict[str, Ranking] = {}
         if mode in ("hybrid", "dense"):
             qvec = self.embedder.encode_queries([query])[0]
-            ids, sims = self._dense(qvec[None, :], depth, allowed)
-            cosine = {int(i): float(s) for i, s in zip(ids, sims)}
-
-            def dense_score(i: int) -> float:
-                if i not in cosine:  # a keyword-only candidate
-                    cosine[i] = float(self.dense_index.reconstruct(i) @ qvec)
-                return cosine[i]
-
-            score_of["dense"] = dense_score
-            spread["dense"] = _spread(sims[: f.pool])
-            candidates.update(cosine)
+            rankings["dense"] = self.snapshot.dense(qvec, depth, docs)
         if mode in ("hybrid", "keyword"):
-            for name, raw in self.keywords.scores(query).items():
-                top = _top(raw, depth, allowed)
-                if len(top) == 0:
-                    continue  # no query term occurs: this ranker abstains
-                score_of[name] = lambda i, raw=raw: float(raw[i])
-                spread[name] = _spread(raw[top[: f.pool]])
-                candidates.update(int(i) for i in top)
+            # A ranker with no matching term abstains rather than voting with zeros.
+            rankings.update({n: r for n, r in self.snapshot.keyword(query, depth, docs).items() if len(r.ids)})
+        cosine: dict[int, float] = {}
+        if "dense" in rankings:
+            cosine = {int(i): float(s) for i, s in zip(rankings["dense"].ids, rankings["dense"].scores)}
         if mode == "dense":
             fused = dict(cosine)
         else:
-            fused = {i: sum(weights[n] * (fn(i) - spread[n][0]) / spread[n][1] for n, fn in score_of.items())
-                     for i in candidates}
+            candidates = {int(i) for r in rankings.values() for i in r.ids}
+            fused = dict.fromkeys(candidates, 0.0)
+            for name, r in rankings.items():
+                mean, std = _spread(r.scores[: f.pool])
+                score = {int(i): float(s) for i, s in zip(r.ids, r.scores)}
+                missing = [i for i in candidates if i not in score]
+                if missing:
+                    score.update(r.rescore(missing))
+                for i in candidates:
+                    fused[i] += weights[name] * (score.get(i, 0.0) - mean) / std
+                if name == "dense":
+                    cosine = {i: score[i] for i in candidates if i in score}
+        order = sorted(fused, key=lambda i: -fused[i])
         hits: list[Hit] = []
-        for i in sorted(fused, key=lambda i: -fused[i]):
-            c = self.chunks[i]
-            if any(overlaps(c, h.chunk) or c.text == h.chunk.text for h in hits):
-                continue
-            hits.append(Hit(c, fused[i], cosine.get(i)))
-            if len(hits) == k:
-                break
+        # Fetch in small batches: only a few more than k survive deduplication.
+        for at in range(0, len(order), k * 3):
+            batch = order[at: at + k * 3]
+            for i, c in zip(batch, self.snapshot.chunks(batch)):
+                if any(overlaps(c, h.chunk) or c.text == h.chunk.text for h in hits):
+                    continue
+                hits.append(Hit(c, fused[i], cosine.get(i)))
+                if len(hits) == k:
+                    return hits
         return hits

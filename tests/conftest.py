@@ -3,6 +3,7 @@ reports, built once per session; small corpora where the model is not the point.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -58,3 +59,61 @@ def small_corpus(tmp_path):
         "市科技局党组工作报告\n（一）强化理论学习\n一是深入学习党的二十大精神。开展谈心谈话*人次，专题研究意识形态工作4次。\n",
         encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="session")
+def seekdb_url(tmp_path_factory):
+    """A real seekdb server from the pylibseekdb wheel, started the way the
+    README says (``python -m indexer seekdb``), on 127.0.0.1 with a password."""
+    import secrets
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from indexer.seekdb import PASSWORD_ENV
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    password = "Pq-" + secrets.token_urlsafe(12)
+    base = tmp_path_factory.mktemp("seekdb")
+    log = open(base / "cli.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "seekdb", "--dir", str(base / "data"), "--port", str(port)],
+                            cwd=REPO, env={**os.environ, PASSWORD_ENV: password}, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
+    while "已在" not in (base / "cli.log").read_text(encoding="utf-8"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("seekdb did not start: " + (base / "cli.log").read_text(encoding="utf-8"))
+        time.sleep(0.3)
+    yield {"port": port, "password": password,
+           "url": lambda db: f"oceanbase://root:{password}@127.0.0.1:{port}/{db}", "log": base / "cli.log"}
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(90)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(params=["embedded", "oceanbase"])
+def store_spec(request, tmp_path):
+    """A fresh, empty store of each kind: the same test runs against both."""
+    if request.param == "embedded":
+        return str(tmp_path / "index")
+    server = request.getfixturevalue("seekdb_url")
+    return server["url"](f"t_{request.node.name.split('[')[0][-20:]}_{os.urandom(3).hex()}")
+
+
+@pytest.fixture(scope="session", params=["embedded", "oceanbase"])
+def reports_store(request, reports_index, embedder):
+    """The five reports indexed in each kind of store."""
+    from indexer.building import build_index
+
+    corpus, index = reports_index
+    if request.param == "embedded":
+        return str(index)
+    url = request.getfixturevalue("seekdb_url")["url"]("reports")
+    build_index(corpus, url, embedder=embedder, rebuild=True)
+    return url

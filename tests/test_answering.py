@@ -92,7 +92,7 @@ def test_report_question_set_targets(answerer):
     from indexer.bench import evaluate_answers
 
     items = [json.loads(l) for l in (REPO / "tests/data/report_questions.jsonl").read_text(encoding="utf-8").splitlines() if l]
-    res = evaluate_answers(answerer.searcher.version.path.parent.parent, items, answerer.searcher.embedder)
+    res = evaluate_answers(answerer.searcher.snapshot.version.path.parent.parent, items, answerer.searcher.embedder)
     assert res["quantity_exact_match"] >= 0.9
     assert res["masked_flagged"] >= 0.8
     assert res["unanswerable_refused"] >= 0.8 and res["answerable_answered"] >= 0.9

@@ -20,8 +20,8 @@ from indexer.storage import BuildLocked, IndexCorrupt, IndexStore
 from conftest import REPO
 
 
-def test_incremental_add_change_remove(small_corpus, tmp_path, embedder):
-    index = tmp_path / "index"
+def test_incremental_add_change_remove(small_corpus, store_spec, embedder):
+    index = store_spec
     first = build_index(small_corpus, index, embedder=embedder)
     assert sorted(first.added) == ["a.txt", "b.txt"] and first.reused == 0
 
@@ -30,7 +30,7 @@ def test_incremental_add_change_remove(small_corpus, tmp_path, embedder):
 
     (small_corpus / "c.txt").write_text("新增报告\n一、科技志愿服务\n组织科技志愿服务活动19.4万场。\n", encoding="utf-8")
     added = build_index(small_corpus, index, embedder=embedder)
-    assert added.added == ["c.txt"] and added.embedded == len([1 for c in Searcher.open(index, embedder=embedder).chunks if c.doc == "c.txt"])
+    assert added.added == ["c.txt"] and added.embedded == len([1 for c in Searcher.open(index, embedder=embedder).snapshot.all_chunks() if c.doc == "c.txt"])
 
     (small_corpus / "b.txt").write_text("市科技局党组工作报告\n（一）强化理论学习\n专题研究意识形态工作5次。\n", encoding="utf-8")
     (small_corpus / "a.txt").unlink()
@@ -38,13 +38,13 @@ def test_incremental_add_change_remove(small_corpus, tmp_path, embedder):
     assert changed.changed == ["b.txt"] and changed.removed == ["a.txt"] and changed.embedded >= 1
 
     s = Searcher.open(index, embedder=embedder)
-    assert {c.doc for c in s.chunks} == {"b.txt", "c.txt"}
+    assert {c.doc for c in s.snapshot.all_chunks()} == {"b.txt", "c.txt"}
     hits = s.search("全域科普活动", k=5)
     assert all(h.chunk.doc != "a.txt" for h in hits)
     assert "5次" in s.search("专题研究意识形态工作几次", k=1)[0].chunk.text
 
     rebuilt = build_index(small_corpus, index, embedder=embedder, rebuild=True)
-    assert rebuilt.reused == 0 and rebuilt.embedded == len(s.chunks)
+    assert rebuilt.reused == 0 and rebuilt.embedded == s.snapshot.count()
 
 
 def test_searching_with_another_model_is_refused(small_corpus, tmp_path, embedder):

@@ -67,7 +67,7 @@ def test_searches_keep_answering_during_a_build(small_corpus, tmp_path, embedder
     assert searches >= 3
     assert IndexStore(index).current_name() != old
     fresh = Searcher.open(index, embedder=embedder)
-    assert any(c.doc == "new0.txt" for c in fresh.chunks)
+    assert any(c.doc == "new0.txt" for c in fresh.snapshot.all_chunks())
 
 
 def test_cli_works_with_the_network_blocked(reports_index, tmp_path):
