@@ -79,7 +79,7 @@ def build_from_documents(
 ) -> BuildReport:
     """Index ``docs`` into ``store`` (a folder, a URL or a :class:`Store`) as a new live version."""
     t0 = time.perf_counter()
-    if isinstance(store, (str, Path)):
+    if not hasattr(store, "write"):
         store = open_store(store)
     with store.build_lock():
         prev = None if rebuild else store.current_manifest()
