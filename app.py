@@ -3,7 +3,9 @@ library returns; all searching, answering and corpus handling live there.
 
 Run: ``streamlit run app.py``. The corpus folder comes from PARTYQA_CORPUS
 (default ``corpus``); the index from PARTYQA_STORE (a folder or an
-``oceanbase://`` URL), else PARTYQA_INDEX, else ``index``.
+``oceanbase://`` URL), else PARTYQA_INDEX, else ``index``. A folder index is
+kept in step with the corpus folder; a shared OceanBase index only when
+PARTYQA_AUTO_BUILD=1.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from indexer.exporting import Quote, quotes_to_docx, quotes_to_markdown
 from indexer.keywords import word_tokens
 from indexer.retrieval import Searcher
 from indexer.storage import IndexError_
-from indexer.stores import open_store, resolve_spec
+from indexer.stores import is_url, open_store, resolve_spec
 
 CORPUS = Path(os.environ.get("PARTYQA_CORPUS", "corpus"))
 INDEX = resolve_spec(None, default=os.environ.get("PARTYQA_INDEX", "index"))
 MODEL = os.environ.get("PARTYQA_MODEL") or None
+# A shared (OceanBase) index is updated by whoever builds it: an app whose own
+# corpus folder differs must not "sync" it, or a reader with an empty folder
+# would delete every document for everyone. PARTYQA_AUTO_BUILD=1 opts in.
+AUTO_BUILD = os.environ.get("PARTYQA_AUTO_BUILD", "0" if is_url(INDEX) else "1") == "1"
 MODES = {"混合": "hybrid", "语义": "dense", "关键词": "keyword"}
 
 st.set_page_config(page_title="党建文档问答", page_icon="📑", layout="wide")
@@ -71,8 +77,10 @@ def run_build(rebuild: bool = False) -> None:
 
 def ensure_index() -> Answerer | None:
     status = corpus_status(CORPUS, get_store(INDEX))
-    if status.stale:
+    if status.stale and (AUTO_BUILD or not status.has_index):
         run_build()
+    elif status.stale:
+        st.sidebar.caption("本机语料与共享索引不一致；共享索引由构建方更新（设 PARTYQA_AUTO_BUILD=1 则由本应用自动更新）。")
     try:
         version = get_store(INDEX).current_name()
         return get_answerer(INDEX, version)

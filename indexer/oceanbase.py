@@ -363,9 +363,12 @@ class OceanBaseSnapshot:
                 f"SELECT id, MATCH({column}) AGAINST(%s) AS s FROM {self.table} "
                 f"WHERE MATCH({column}) AGAINST(%s) AND {where} ORDER BY s DESC LIMIT {int(depth)}",
                 (text, text, *args))
+            complete = len(rows) < depth  # every matching passage is listed; the rest score 0
             rows = [r for r in rows if float(r[1]) > 0]
 
-            def rescore(others: list[int], column=column, text=text) -> dict[int, float]:
+            def rescore(others: list[int], column=column, text=text, complete=complete) -> dict[int, float]:
+                if complete:
+                    return dict.fromkeys(others, 0.0)
                 got = self.store.query(f"SELECT id, MATCH({column}) AGAINST(%s) AS s FROM {self.table} "
                                        f"WHERE id IN ({_in_list(len(others))})", (text, *others))
                 return {int(i): float(s) for i, s in got}

@@ -183,7 +183,8 @@ def test_several_app_processes_read_while_a_build_runs(seekdb_url, small_corpus,
                 assert "a.txt" not in docs and any(d.startswith("new") for d in docs)
 
 
-def test_app_builds_and_answers_on_oceanbase_without_showing_the_password(seekdb_url, small_corpus, monkeypatch):
+def test_app_builds_and_answers_on_oceanbase_without_showing_the_password(seekdb_url, small_corpus, tmp_path,
+                                                                          monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     url = seekdb_url["url"]("app_store")
@@ -199,3 +200,15 @@ def test_app_builds_and_answers_on_oceanbase_without_showing_the_password(seekdb
     assert f"oceanbase://root@127.0.0.1:{seekdb_url['port']}/app_store" in captions
     everything = captions + " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.code)
     assert seekdb_url["password"] not in everything
+
+    # A second app process elsewhere, whose corpus folder is empty, only reads
+    # the shared index: it must not "sync" it by deleting every document.
+    version = OceanBaseStore(url).current_name()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PARTYQA_CORPUS", str(empty))
+    reader = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    reader.query_params["q"] = "全市开展了多少项科普活动？"
+    reader.run()
+    assert not reader.exception and any(m.value == "### 18153项" for m in reader.markdown)
+    assert OceanBaseStore(url).current_name() == version
