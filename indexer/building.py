@@ -79,8 +79,7 @@ def build_from_documents(
 ) -> BuildReport:
     """Index ``docs`` into ``store`` (a folder, a URL or a :class:`Store`) as a new live version."""
     t0 = time.perf_counter()
-    if not hasattr(store, "write"):
-        store = open_store(store)
+    store = open_store(store)
     with store.build_lock():
         prev = None if rebuild else store.current_manifest()
         prev_docs = (prev or {}).get("documents", {})
@@ -150,7 +149,7 @@ def build_index(
     """Load ``corpus_dir`` and index it. Without ``model``, an existing index
     keeps the model it was built with; a new one uses the built-in model."""
     loaded: LoadResult = load_corpus(corpus_dir)
-    store = index_dir if hasattr(index_dir, "write") else open_store(index_dir)
+    store = open_store(index_dir)
     if embedder is None:
         if model is None and not rebuild:
             prev = store.current_manifest()

@@ -49,7 +49,7 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
     """Compare the files in the corpus with the documents of the live index
     (by content hash; files the index skipped as unreadable do not count)."""
     root = Path(corpus_dir)
-    manifest = (store if hasattr(store, "current_manifest") else open_store(store)).current_manifest()
+    manifest = open_store(store).current_manifest()
     status = CorpusStatus(has_index=manifest is not None)
     indexed = manifest.get("documents", {}) if manifest else {}
     skipped = set(manifest.get("skipped", {})) if manifest else set()

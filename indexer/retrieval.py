@@ -84,9 +84,7 @@ class Searcher:
     def open(cls, store: str | Path | Store | None = None, model: str | None = None, *,
              embedder: Embedder | None = None, verify: bool = True) -> "Searcher":
         """Open the live version of ``store`` (folder, URL, or $PARTYQA_STORE)."""
-        if not hasattr(store, "current"):
-            store = open_store(store)
-        snapshot = store.current(verify=verify)
+        snapshot = open_store(store).current(verify=verify)
         if embedder is None:
             embedder = Embedder(model or snapshot.manifest["model"]["name"])
         return cls(snapshot, embedder)
@@ -119,11 +117,10 @@ class Searcher:
         if mode in ("hybrid", "keyword"):
             # A ranker with no matching term abstains rather than voting with zeros.
             rankings.update({n: r for n, r in self.snapshot.keyword(query, depth, docs).items() if len(r.ids)})
-        cosine: dict[int, float] = {}
-        if "dense" in rankings:
-            cosine = {int(i): float(s) for i, s in zip(rankings["dense"].ids, rankings["dense"].scores)}
+        cosine: dict[int, float] = {}  # filled from the dense ranking, for the answerer's relevance check
         if mode == "dense":
-            fused = dict(cosine)
+            r = rankings["dense"]
+            fused = cosine = {int(i): float(s) for i, s in zip(r.ids, r.scores)}
         else:
             candidates = {int(i) for r in rankings.values() for i in r.ids}
             fused = dict.fromkeys(candidates, 0.0)

@@ -102,8 +102,11 @@ def is_url(spec: str | os.PathLike) -> bool:
     return "://" in str(spec)
 
 
-def open_store(spec: str | os.PathLike | None = None) -> Store:
-    """A :class:`Store` for a folder path or an ``oceanbase://`` / ``seekdb://`` URL."""
+def open_store(spec: "str | os.PathLike | Store | None" = None) -> Store:
+    """A :class:`Store` for a folder path or an ``oceanbase://`` / ``seekdb://``
+    URL; a store that is already open is returned as it is."""
+    if spec is not None and not isinstance(spec, (str, os.PathLike)):
+        return spec
     spec = resolve_spec(spec)
     if is_url(spec):
         from .oceanbase import OceanBaseStore
