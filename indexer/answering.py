@@ -25,26 +25,12 @@ import re
 from dataclasses import dataclass, field
 
 from .keywords import STOPWORDS, word_tokens
+from .quantities import CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, quantities, unit_score
 from .retrieval import Hit, Searcher
 
-CN_DIGITS = "零〇一二两三四五六七八九十百千"
-UNITS = (
-    "人次|万元|亿元|千元|元|项|个|次|场|名|人|家|篇|所|处|期|批|件|条|份|届|支|座|户|村|册|部|本|节|门|类|种|位|"
-    "间|台|套|堂|轮|组|队|站|区|县|镇|乡|片|首|幅|部|课时|小时|天|周|年|月|倍|平方米|亩|公里|米|吨|%|％"
-)
-NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{CN_DIGITS}]+|\*+)"
-QUANTITY = re.compile(
-    rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
-    rf"(?P<num>{NUMBER})(?P<mag>[万亿千百]{{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)(?P<unit>{UNITS})?"
-)
-QUANTITY_Q = re.compile(r"多少|几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额")
-ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>{UNITS}|钱)?")
 DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
 DATE = re.compile(r"(?:\d{4}|[*＊]{2,4})年(?:\d{1,2}|\*)月(?:(?:\d{1,2}|\*)日)?|\d{4}年|\d{1,2}月\d{1,2}日")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
-# Bare digits in these contexts are not quantities users ask about.
-NOT_QUANTITY_BEFORE = ("第",)
-
 # Below this, no quantity in the passages is about the question's object:
 # fall back to the best sentence rather than offer an unrelated number.
 MIN_CANDIDATE_SCORE = 1.0
@@ -121,58 +107,18 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def quantities(text: str) -> list[re.Match]:
-    """Quantity mentions in ``text`` (numbers with a unit or measure word)."""
-    found = []
-    for m in QUANTITY.finditer(text):
-        num = m.group("num")
-        # A bare number needs a magnitude to count (在线人数达714.88万).
-        if not m.group("unit") and not (m.group("mag") or m.group("mag2")):
-            continue
-        if text[max(0, m.start() - 1):m.start()] in NOT_QUANTITY_BEFORE and not m.group("pre"):
-            continue
-        if num[0] in CN_DIGITS and not _plausible_cn_number(m):
-            continue
-        # 2023年, ****年, 9月 are dates, not counts.
-        if m.group("unit") in ("年", "月") and not m.group("approx") and (len(num) == 4 or m.group("unit") == "月"):
-            continue
-        found.append(m)
-    return found
-
-
-def _plausible_cn_number(m: re.Match) -> bool:
-    """Chinese numerals also occur inside words and names (统一, 一批, 两个维护,
-    十项行动): accept them as a count only with a magnitude (八万), 余/多, or
-    two or more numerals (二十三次)."""
-    return bool(m.group("mag") or m.group("approx")) or len(m.group("num")) >= 2
-
-
 def query_terms(query: str) -> list[str]:
     terms = [t for t in word_tokens(query) if not QUANTITY_Q.fullmatch(t) and t not in STOPWORDS]
     return [t for t in terms if not re.fullmatch(rf"[{CN_DIGITS}]|{UNITS}", t)]
 
 
-def asked_unit(query: str) -> str | None:
-    if re.search(r"比例|占比|百分之几|百分比", query):
-        return "%"
-    m = ASKED_UNIT.search(query)
-    if m and m.group("unit"):
-        return "元" if m.group("unit") == "钱" else m.group("unit")
-    return None
-
-
-# Measure words that count the same thing: 多少位 is answered by 53名 or 182人.
-UNIT_CLASSES = [{"人", "名", "位", "人次"}, {"%", "％"}, {"个", "项"}, {"家", "所"}]
-
-
-def unit_matches(asked: str | None, unit: str) -> bool:
-    if asked is None or not unit:
-        return False
-    if asked == "元":
-        return unit.endswith("元")
-    if unit == asked or unit.startswith(asked):
-        return True
-    return any(asked in cls and unit in cls for cls in UNIT_CLASSES)
+def _occurrences(text: str, term: str, start: int, end: int) -> list[int]:
+    """Start offsets of ``term`` within ``text[start:end]``."""
+    out, at = [], text.find(term, start)
+    while 0 <= at and at + len(term) <= end:
+        out.append(at)
+        at = text.find(term, at + 1)
+    return out
 
 
 def _bigrams(s: str) -> set[str]:
@@ -285,15 +231,18 @@ class Answerer:
                     obj = 0.0
                     for t, w in terms.items():
                         if t in clause:
-                            pos = clause.find(t) + cl[0]
-                            dist = min(abs(pos - m.end()), abs(m.start() - (pos + len(t))))
+                            # The nearest occurrence: in 国家级…7个、省级…26个 each
+                            # count sits next to its own repeat of the object.
+                            dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(t))))
+                                       for pos in _occurrences(sent, t, cl[0], cl[1]))
                             obj += w * (1.0 + 2.0 / (1 + dist / 4))
                         elif t in sent:
                             obj += 0.3 * w
                     score = obj / total
                     score += 0.3 * len(qgrams & _bigrams(sent)) / (len(qgrams) or 1)
                     if asked is not None:
-                        score += 1.0 if unit_matches(asked, unit) else -1.0
+                        # The asked unit itself (25位 for 多少位) beats one of its class (13人次).
+                        score += unit_score(asked, unit) or -1.0
                     score += 0.5 * rank_bonus
                     masked = "*" in m.group(0)
                     cands.append(Candidate(score, hi, h.chunk.start + ss + m.start(), h.chunk.start + ss + m.end(),
@@ -309,7 +258,8 @@ class Answerer:
         return Answer(text, c.hit, c.start, c.end, c.masked, sent, self.cite(h, sent))
 
     def _quantity_answers(self, query: str, hits: list[Hit]) -> list[Answer]:
-        cands = self._candidates(query, hits, quantities)
+        asked = asked_unit(query)
+        cands = self._candidates(query, hits, lambda sent: quantities(sent, asked))
         if not cands or cands[0].score < MIN_CANDIDATE_SCORE:
             return []
         best = cands[0]

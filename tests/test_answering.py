@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from indexer.answering import MASKED_NOTICE, asked_unit, citation, quantities, unit_matches
+from indexer.answering import MASKED_NOTICE, citation
+from indexer.quantities import asked_unit, quantities, unit_matches, unit_score
 
 from conftest import REPO
 
@@ -41,6 +42,25 @@ def test_asked_units():
     assert asked_unit("占比是多少") == "%"
     assert asked_unit("花了多少钱") == "元"
     assert unit_matches("位", "名") and unit_matches("元", "万元") and not unit_matches("项", "次")
+    # Keyword-style counts name their unit with a count noun.
+    assert [asked_unit(q) for q in ("统战工作专题讲座场次", "调研次数", "参会人数", "科普活动总数")] == ["场", "次", "人", None]
+    assert unit_score("位", "位") > unit_score("位", "人次") > unit_score("位", "项") == 0
+
+
+def test_single_chinese_numeral_counts_only_when_asked_for():
+    assert [m.group(0) for m in quantities("截至目前已举办四期")] == []
+    assert [m.group(0) for m in quantities("截至目前已举办四期", asked="期")] == ["四期"]
+    assert [m.group(0) for m in quantities("建立一个机制，做到两个维护", asked="个")] == []
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("世界智能大会邀请了多少位院士？", "25位"),      # 院士25位 beats 市领导13人次 in the same clause
+    ("天开创新沙龙已经举办了几期？", "四期"),
+    ("统战工作专题讲座场次", "2场"),
+])
+def test_answers_that_need_the_asked_unit(answerer, q, expected):
+    r = answerer.ask(q)
+    assert r.found and r.kind == "quantity" and r.answers[0].text == expected
 
 
 def test_flagship_answer_picks_the_object_not_the_other_number(answerer):

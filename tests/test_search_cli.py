@@ -20,6 +20,47 @@ def test_the_flagship_question_finds_its_passage(searcher):
     assert any("18153项全域科普活动" in h.chunk.text for h in hits)
 
 
+def test_how_many_question_prefers_a_passage_that_states_such_a_count(searcher):
+    """The answer-type prior: 几天 wants a count in 天. Without the prior the
+    passage on a 为期1周 reading class ranks first; with it, 集中8天举办读书班."""
+    from indexer.retrieval import FusionParams, Searcher
+
+    q = "读书班一共办了几天"
+    plain = Searcher(searcher.snapshot, searcher.embedder, FusionParams(answer_type=0.0))
+    assert "集中8天举办读书班" not in plain.search(q, k=1)[0].chunk.text
+    top = searcher.search(q, k=1)[0]
+    assert "集中8天举办读书班" in top.chunk.text
+    before = {h.chunk.start: h.score for h in plain.search(q, k=10) if h.chunk.doc == top.chunk.doc}
+    assert top.score == pytest.approx(before[top.chunk.start] + searcher.fusion.answer_type, abs=1e-4)
+
+
+def test_answer_type_prior_leaves_other_questions_alone(searcher):
+    from indexer.retrieval import FusionParams, Searcher
+
+    plain = Searcher(searcher.snapshot, searcher.embedder, FusionParams(answer_type=0.0))
+    for q in ("驻村帮扶工作是怎么做的", "主题教育总结会议是哪天召开的？"):
+        assert [(h.chunk.start, round(h.score, 5)) for h in searcher.search(q, k=5)] == \
+               [(h.chunk.start, round(h.score, 5)) for h in plain.search(q, k=5)]
+
+
+@pytest.mark.parametrize("name", ["report_questions.jsonl", "report_questions_heldout.jsonl"])
+def test_question_sets_point_at_real_passages(name):
+    """Every evidence string of the benchmark questions lies inside one
+    passage of the bundled reports, so a miss is the retriever's fault."""
+    from indexer.chunking import chunk_documents
+    from indexer.loading import load_corpus
+
+    chunks = chunk_documents(load_corpus(REPO / "corpus").documents)
+    items = [json.loads(l) for l in (REPO / "tests" / "data" / name).read_text(encoding="utf-8").splitlines() if l]
+    assert len({d["q"] for d in items}) == len(items)
+    for d in items:
+        if d["type"] == "unanswerable":
+            continue
+        assert any(d["evidence"] in c.text for c in chunks), d["q"]
+        if d["type"] == "quantity":
+            assert d["answer"] in d["evidence"], d["q"]
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
 def test_modes_return_exact_source_text(searcher, reports_index, mode):
     corpus, _ = reports_index

@@ -1,0 +1,111 @@
+"""Quantities in Chinese text, and what quantity a question asks for.
+
+Reports state counts as a number with a measure word (18153项, 50余场,
+八万余人次, 282.53万元, 开展谈心谈话*人次 with the figure masked). A
+how-many question names the measure word it expects (多少项, 几次, 多少位)
+or, in keyword style, ends in a count noun (讲座场次, 调研次数).
+
+Used twice: retrieval prefers passages that hold a quantity of the asked
+kind (a passage without one cannot answer "多少项"), and answering picks
+the quantity itself.
+
+Usage::
+
+    from indexer.quantities import asked_unit, quantities, unit_score
+    asked_unit("全市开展了多少项科普活动？")          # '项'
+    [m.group(0) for m in quantities("开展18153项全域科普活动")]   # ['18153项']
+    unit_score("位", "名"), unit_score("位", "位")     # (0.7, 1.0): same class, exact
+"""
+
+from __future__ import annotations
+
+import re
+
+CN_DIGITS = "零〇一二两三四五六七八九十百千"
+UNITS = (
+    "人次|万元|亿元|千元|元|项|个|次|场|名|人|家|篇|所|处|期|批|件|条|份|届|支|座|户|村|册|部|本|节|门|类|种|位|"
+    "间|台|套|堂|轮|组|队|站|区|县|镇|乡|片|首|幅|部|课时|小时|天|周|年|月|倍|平方米|亩|公里|米|吨|%|％"
+)
+NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{CN_DIGITS}]+|\*+)"
+QUANTITY = re.compile(
+    rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
+    rf"(?P<num>{NUMBER})(?P<mag>[万亿千百]{{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)(?P<unit>{UNITS})?"
+)
+# Keyword-style counts (讲座场次, 调研次数, 参会人数): the count noun names the unit.
+COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期)(?:次|数)(?![\u4e00-\u9fff])")
+QUANTITY_Q = re.compile(
+    r"多少|几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
+    + COUNT_NOUN.pattern
+)
+ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>{UNITS}|钱)?")
+# Bare digits in these contexts are not quantities users ask about.
+NOT_QUANTITY_BEFORE = ("第",)
+
+# Measure words that count the same thing: 多少位 is answered by 53名 or 182人.
+UNIT_CLASSES = [{"人", "名", "位", "人次"}, {"%", "％"}, {"个", "项"}, {"家", "所"}]
+
+
+def asked_unit(query: str) -> str | None:
+    """The measure word a how-many question expects, if it names one."""
+    if re.search(r"比例|占比|百分之几|百分比", query):
+        return "%"
+    m = ASKED_UNIT.search(query)
+    if m and m.group("unit"):
+        return "元" if m.group("unit") == "钱" else m.group("unit")
+    m = COUNT_NOUN.search(query)
+    return m.group("unit") if m else None
+
+
+def unit_score(asked: str | None, unit: str) -> float:
+    """1.0 for the asked unit itself (位 for 多少位), 0.7 for one of the same
+    class (名, 人), 0.0 otherwise."""
+    if asked is None or not unit:
+        return 0.0
+    if asked == "元":
+        return 1.0 if unit.endswith("元") else 0.0
+    if unit == asked or unit.startswith(asked):
+        return 1.0
+    return 0.7 if any(asked in cls and unit in cls for cls in UNIT_CLASSES) else 0.0
+
+
+def unit_matches(asked: str | None, unit: str) -> bool:
+    return unit_score(asked, unit) > 0
+
+
+def quantities(text: str, asked: str | None = None) -> list[re.Match]:
+    """Quantity mentions in ``text`` (numbers with a unit or measure word).
+    ``asked``, the unit a question expects, also admits a single Chinese
+    numeral with exactly that unit (已举办四期 for 几期)."""
+    found = []
+    for m in QUANTITY.finditer(text):
+        num = m.group("num")
+        # A bare number needs a magnitude to count (在线人数达714.88万).
+        if not m.group("unit") and not (m.group("mag") or m.group("mag2")):
+            continue
+        if text[max(0, m.start() - 1):m.start()] in NOT_QUANTITY_BEFORE and not m.group("pre"):
+            continue
+        if num[0] in CN_DIGITS and not (_plausible_cn_number(m) or _asked_cn_count(m, asked)):
+            continue
+        # 2023年, ****年, 9月 are dates, not counts.
+        if m.group("unit") in ("年", "月") and not m.group("approx") and (len(num) == 4 or m.group("unit") == "月"):
+            continue
+        found.append(m)
+    return found
+
+
+def holds_asked_quantity(text: str, asked: str) -> bool:
+    """Whether ``text`` states a quantity of the asked kind (masked ones count)."""
+    return any(unit_matches(asked, m.group("unit") or "") for m in quantities(text, asked))
+
+
+def _asked_cn_count(m: re.Match, asked: str | None) -> bool:
+    """四期 answers 几期; but 一个/一批 are articles, and 个 follows numerals in
+    names (两个维护), so neither counts on its own."""
+    return bool(asked) and m.group("unit") == asked and asked != "个" and m.group("num") not in ("一",)
+
+
+def _plausible_cn_number(m: re.Match) -> bool:
+    """Chinese numerals also occur inside words and names (统一, 一批, 两个维护,
+    十项行动): accept them as a count only with a magnitude (八万), 余/多, or
+    two or more numerals (二十三次)."""
+    return bool(m.group("mag") or m.group("approx")) or len(m.group("num")) >= 2
