@@ -138,7 +138,9 @@ def evaluate_retrievers(qs: QuestionSet, workdir: Path, embedder: Embedder, k: i
 
     index_dir = workdir / f"index-{index_name or qs.name}"
     t = time.perf_counter()
-    build_from_documents(qs.docs, index_dir, embedder, rebuild=index_name is None)
+    # A second build into a shared folder would add a version and double its measured size.
+    if index_name is None or not (index_dir / "CURRENT").exists():
+        build_from_documents(qs.docs, index_dir, embedder, rebuild=True)
     build_s = time.perf_counter() - t
     searcher = Searcher.open(index_dir, embedder=embedder)
     chunks = searcher.snapshot.all_chunks()
