@@ -515,6 +515,9 @@ def markdown_table(res: dict) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+SHORT_NAMES = {"cmrc2018-dev": "cmrc", "reports": "reports", "reports-heldout": "held-out"}
+
+
 def plot(res: dict, path: str) -> None:
     import matplotlib
 
@@ -529,7 +532,7 @@ def plot(res: dict, path: str) -> None:
             continue
         for name, m in r["retrievers"].items():
             ax.scatter(m["p50_ms"], m["hit@1"], marker=marker)
-            ax.annotate(f"{name} ({qs_name[:4]}{'-ho' if 'heldout' in qs_name else ''})", (m["p50_ms"], m["hit@1"]), fontsize=7)
+            ax.annotate(f"{name} ({SHORT_NAMES[qs_name]})", (m["p50_ms"], m["hit@1"]), fontsize=7)
     ax.set_xscale("log")
     ax.set_xlabel("query latency p50 (ms, log)")
     ax.set_ylabel("hit@1")
