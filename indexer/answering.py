@@ -22,20 +22,90 @@ Usage::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .keywords import STOPWORDS, word_tokens
-from .quantities import CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, quantities, unit_score
-from .retrieval import Hit, Searcher
+from .quantities import CN_DIGITS, QUANTITY_Q, RATE_UNITS, UNITS, asked_unit, quantities, unit_score
+from .retrieval import Hit, Searcher, within
+from .scope import LAST_YEAR, MULTI_YEAR, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch, passage_tense
 
 DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
 DATE = re.compile(r"(?:\d{4}|[*＊]{2,4})年(?:\d{1,2}|\*)月(?:(?:\d{1,2}|\*)日)?|\d{4}年|\d{1,2}月\d{1,2}日")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
-# Below this, no quantity in the passages is about the question's object:
-# fall back to the best sentence rather than offer an unrelated number.
-MIN_CANDIDATE_SCORE = 1.0
 MASKED_NOTICE = "原文数字已脱敏"
 NOT_FOUND = "文档中没有找到与该问题相关的内容。以下为最接近的段落（相关度低，仅供参考）。"
+NOT_STATED = "没有找到原文明确说明所问内容的句子，不作回答。以下为最接近的段落（仅供参考）。"
+# A share or rate (占比, 增长…%) is asked differently from a level (达到…亿元).
+SHARE_Q = re.compile(r"占比|比重|比例|百分之几|百分比|[率]|强度")
+RATE_Q = re.compile(r"(?:增长|增速|增幅|上涨|下降|降低|提高|提升|回落|涨|降)(?![到至])")
+# A % right after these words is a growth rate, not a share (研发投入增长10% is not its 强度).
+GROWTH_BEFORE = re.compile(r"(?:增长|增速|增幅|提高|下降|上涨|降低|回落|增加|减少)(?:了|达到|为)?$")
+# Amounts of money: a question about 投资 or 收入 is answered in 元.
+MONEY_Q = re.compile(r"投资|收入|金额|经费|资金|预算|补助|补贴|产值|总值|营收|成交额|销售额|税")
+TIME_UNITS = ("年", "月", "天", "周", "小时", "日", "课时")
+
+# A keyword query naming an indicator (安徽 粮食产量 2025) asks for its figure.
+INDICATOR = re.compile(r"(?:产量|总值|总额|总量|产值|规模|里程|长度|面积|人数|数量|增速|增幅|增长|强度|比重|占比|投资|收入|"
+                       r"[率量额数])(?:目标)?$")
+INTERROGATIVE = re.compile(r"什么|哪些|哪个|怎么|怎样|如何|为何|为什么|是否|吗|呢|表述|论述|原文|讲话|提法|内容|措施|做法|要求|部署")
+# Names of one indicator that reports and questions use interchangeably.
+SYNONYMS = [frozenset({"GDP", "国内生产总值", "地区生产总值", "全市生产总值", "全省生产总值", "生产总值", "经济增长",
+                       "经济总量"})]
+# Question words that say when or how, not what: they are not the object asked about.
+NOT_OBJECT = re.compile(rf"^(?:{PLAN_WORDS.pattern}|{RESULT_WORDS.pattern}|{THIS_YEAR.pattern}|{LAST_YEAR.pattern}|"
+                        r"全年|年度|情况|数据|数字|具体|一共|总共|共|达|达到|定|定的|提出|报告|政府|工作报告|"
+                        r"政府工作报告|全省|全市|全国|省|市|年|今|去|期间|时期|末|多|大|有|为|是)$")
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    """Weights and floors of answer extraction and abstention."""
+
+    min_candidate: float = 0.6  # below this no quantity is about the question's object
+    unknown_time: float = 0.3  # a passage of unknown time, when the question names one
+    extra_word: float = 0.3  # per word qualifying the object that the question lacks (人均)
+    period_mismatch: float = 0.5  # a five-year total for a one-year question, or the reverse
+    money_unit: float = 0.5  # an amount in 元 for a question about 投资, 收入 …
+    # Share of the question's object words (IDF-weighted) that the answer's
+    # sentence must contain: the answer must state what was asked.
+    min_object: float = 0.4  # 0.3–0.5 refuse the same dev questions; the stricter side kept
+    other_doc_share: float = 0.8  # another document's answer is shown when it scores this close
+
+
+def asked_measure(query: str) -> str:
+    """"rate" for shares and growth rates, "level" for amounts, "" when the asked unit decides."""
+    unit = asked_unit(query)
+    if unit:
+        return "rate" if unit in RATE_UNITS else "level"
+    if SHARE_Q.search(query) or RATE_Q.search(query):
+        return "rate"
+    return "level"
+
+
+def question_kind(query: str) -> str:
+    """quantity | date | passage. Besides how-many questions, a keyword query
+    that ends in an indicator (浙江 研发投入强度, 安徽 粮食产量 2025) asks for a figure."""
+    if QUANTITY_Q.search(query):
+        return "quantity"
+    if DATE_Q.search(query):
+        return "date"
+    bare = re.sub(r"[\s\d年？?。！!，,]+$", "", query)
+    if not INTERROGATIVE.search(query) and (INDICATOR.search(bare) or re.search(r"(?:19|20)\d{2}|目标", query)):
+        return "indicator"
+    return "passage"
+
+
+def forms(term: str) -> tuple[str, ...]:
+    """``term`` and its synonyms."""
+    for group in SYNONYMS:
+        if term in group:
+            return tuple(group)
+    return (term,)
+
+
+def mentions(sentence: str, term: str) -> bool:
+    """Whether ``sentence`` names ``term`` or one of its synonyms."""
+    return any(f in sentence for f in forms(term))
 
 
 @dataclass(frozen=True)
@@ -47,10 +117,11 @@ class Answer:
     masked: bool
     sentence: str  # the source sentence holding the answer
     citation: str
+    label: str = ""  # which report, when several answer: 2026年 重庆市人民政府
 
     def to_dict(self) -> dict:
         return {"text": self.text, "hit": self.hit, "start": self.start, "end": self.end, "masked": self.masked,
-                "sentence": self.sentence, "citation": self.citation}
+                "sentence": self.sentence, "citation": self.citation, "label": self.label}
 
 
 @dataclass
@@ -76,10 +147,12 @@ class AskResult:
     def render_text(self) -> str:
         lines = [f"问：{self.query}"]
         if not self.found:
-            lines.append(NOT_FOUND)
+            lines.append(self.message or NOT_FOUND)
+        elif self.message:
+            lines.append(self.message)
         for a in self.answers:
-            label = f"{a.text}（{MASKED_NOTICE}）" if a.masked else a.text
-            lines.append(f"答：{label}\n    {a.citation}")
+            text = f"{a.text}（{MASKED_NOTICE}）" if a.masked else a.text
+            lines.append(f"答：{a.label + '：' if a.label else ''}{text}\n    {a.citation}")
         for i, (h, cite) in enumerate(zip(self.hits, self.citations), 1):
             lines.append(f"  [{i}] {cite}")
         return "\n".join(lines)
@@ -135,21 +208,29 @@ class Candidate:
     sent_start: int
     sent_end: int
     masked: bool
+    object: float = 0.0  # share of the question's object words in the sentence
 
 
 class Answerer:
     """Answers questions from a :class:`Searcher`'s index.
 
-    A question counts as answered when ``cosine + coverage_weight *
-    coverage >= threshold``: the best passage's cosine to the question, plus
-    the IDF-weighted share of the question's words found in the top
-    passages. Calibrated on the report questions, 15 of which the reports do
-    not answer (see ``bench``)."""
+    A question is answered only when all of these hold, and otherwise the
+    result says it was not found and shows the nearest passages as such:
 
-    def __init__(self, searcher: Searcher, *, threshold: float = 0.912, coverage_weight: float = 0.15):
+    * its scope (place, body, year) matches documents of the corpus, and the
+      answer comes from one of them (:mod:`indexer.scope`);
+    * the best passage is about it: ``cosine + coverage_weight * coverage >=
+      threshold`` (calibrated on the report questions);
+    * for a how-many question, a quantity of the asked kind (unit, rate or
+      level, target or result) stands in a sentence that names what was asked.
+    """
+
+    def __init__(self, searcher: Searcher, *, threshold: float = 0.912, coverage_weight: float = 0.15,
+                 params: AnswerParams = AnswerParams()):
         self.searcher = searcher
         self.threshold = threshold
         self.coverage_weight = coverage_weight
+        self.params = params
 
     def _doc_meta(self, doc: str) -> dict:
         return self.searcher.documents.get(doc, {})
@@ -158,7 +239,13 @@ class Answerer:
         """The pasteable citation of ``quote`` taken from ``hit``."""
         c = hit.chunk
         meta = self._doc_meta(c.doc)
-        return citation(c.title, c.section, quote, meta.get("body", ""), meta.get("date", ""), c.page)
+        date = meta.get("date") or (f"{meta['year']}年" if meta.get("year") else "")
+        return citation(c.title, c.section, quote, meta.get("body", ""), date, c.page)
+
+    def label(self, doc: str) -> str:
+        meta = self._doc_meta(doc)
+        who = meta.get("body") or meta.get("place") or meta.get("title") or doc
+        return f"{meta['year']}年 {who}" if meta.get("year") else who
 
     def _relevance(self, query: str, hits: list[Hit]) -> tuple[bool, dict]:
         """Is the best passage about the question? Cosine of the top passage,
@@ -181,23 +268,65 @@ class Answerer:
 
     def ask(self, query: str, k: int = 5, docs: list[str] | None = None) -> AskResult:
         query = (query or "").strip()
-        hits = self.searcher.search(query, k=k, docs=docs) if query else []
+        kind = question_kind(query)
+        if not query:
+            return AskResult(query, False, [], [], [], kind, message="请输入问题。")
+        match = self.searcher.resolve(query)
+        scoped = within(docs, match.docs)
+        if match.message or scoped == []:
+            # Nothing in the corpus is of the scope asked: say so, and show what is nearest as such.
+            hits = self.searcher.search(query, k=k, docs=docs, scoped=False)
+            message = match.message or "所选文档不属于问题所指的范围，无法回答。"
+            return AskResult(query, False, [], hits, [self.cite(h, h.chunk.text) for h in hits], kind,
+                             message=message, meta={"scope": match.scope.describe()})
+        hits = self.searcher.search(query, k=k, docs=scoped, scoped=False)
         citations = [self.cite(h, h.chunk.text) for h in hits]
         found, meta = self._relevance(query, hits)
-        kind = "quantity" if QUANTITY_Q.search(query) else "date" if DATE_Q.search(query) else "passage"
+        meta["scope"] = match.scope.describe()
         result = AskResult(query, found, [], hits, citations, kind, meta=meta)
         if not found:
-            result.message = NOT_FOUND if query else "请输入问题。"
+            result.message = NOT_FOUND
             return result
-        if kind == "quantity":
-            result.answers = self._quantity_answers(query, hits)
+        if kind in ("quantity", "indicator"):
+            result.answers = self._quantity_answers(query, hits, match)
         elif kind == "date":
-            result.answers = self._span_answers(query, hits, DATE)
+            result.answers = self._span_answers(query, hits, DATE, match)
+        if result.answers and kind == "indicator":
+            result.kind = "quantity"
+        if not result.answers and kind != "quantity":
+            # A how-many question is answered by a figure or not at all.
+            result.answers = self._sentence_answers(query, hits, match)
         if not result.answers:
-            result.answers = self._sentence_answers(query, hits)
+            result.found = False
+            result.message = NOT_STATED
+            return result
+        if len({hits[a.hit].chunk.doc for a in result.answers}) > 1 or match.docs is not None and len(match.docs) > 1:
+            result.answers = [replace(a, label=self.label(hits[a.hit].chunk.doc)) for a in result.answers]
         if any(a.masked for a in result.answers[:1]):
             result.message = f"答案所在句子的数字在原文中已脱敏（{MASKED_NOTICE}），无法给出具体数值。"
         return result
+
+    def _object_weights(self, query: str, match: ScopeMatch) -> dict[str, float]:
+        """The words naming what is asked about (粮食产量 in 2025年安徽省粮食产量是多少),
+        weighted by length and rarity: the question without its scope words
+        (places, bodies, years) and without words of time or manner."""
+        masked = list(query)
+        for s, e in match.scope.spans:
+            masked[s:e] = " " * (e - s)
+        text = "".join(masked)
+        idf = self.searcher.idf
+        weights = {}
+        # An indicator named by any of its names counts as one word (GDP, 地区生产总值, 经济增长).
+        for group in SYNONYMS:
+            named = [w for w in group if w in text]
+            if named:
+                word = max(named, key=len)
+                weights[word] = len(word) * idf(word)
+                for w in named:
+                    text = text.replace(w, " ")
+        terms = [t for t in query_terms(text) if not NOT_OBJECT.match(t)]
+        weights.update({t: len(t) * idf(t) for t in terms})
+        return weights
 
     def _term_weights(self, query: str) -> dict[str, float]:
         """Question words weighted by length and rarity, so that the words
@@ -205,24 +334,56 @@ class Answerer:
         idf = self.searcher.idf
         return {t: len(t) * idf(t) for t in query_terms(query)}
 
-    def _candidates(self, query: str, hits: list[Hit], pattern_fn, by_clause: bool = True) -> list[Candidate]:
+    def _time_fit(self, hit: Hit, match: ScopeMatch) -> float | None:
+        """Whether a passage is of the asked time (a target for 今年/2026年目标, a
+        result for 去年/2025年): None when it is of the other time, else a
+        score adjustment, lower when the passage's time is unknown."""
+        want = match.tense.get(hit.chunk.doc, "") if match.tense else ""
+        if not want:
+            return 0.0
+        have = passage_tense(hit.chunk.section, self._doc_meta(hit.chunk.doc).get("year"))
+        if have and have != want:
+            return None
+        return 0.0 if have else -self.params.unknown_time
+
+    def _candidates(self, query: str, hits: list[Hit], pattern_fn, match: ScopeMatch,
+                    by_clause: bool = True, unit_ok=None, span_ok=None) -> list[Candidate]:
         """Spans found by ``pattern_fn`` in the hits' sentences, scored by how
         well their clause (or, with ``by_clause=False``, their sentence)
-        matches the question's object, the asked unit, and the hit's rank."""
-        terms = self._term_weights(query)
+        matches the question's object, the asked unit, and the hit's rank.
+        Spans in passages of the wrong time, or whose unit ``unit_ok``
+        rejects, are not candidates."""
+        objects = self._object_weights(query, match)
+        terms = {**{t: w for t, w in self._term_weights(query).items()
+                    if not any(t in o or o in t for o in objects if o not in query)}, **objects}
         total = sum(terms.values()) or 1.0
+        obj_total = sum(objects.values()) or 1.0
         qgrams = _bigrams(query)
         asked = asked_unit(query)
+        # One year asked (2025年, 去年) or a period (十四五期间, 累计): a figure of the other kind does not answer.
+        wants_period = match.scope.multi_year
+        single_year = bool(match.scope.years or match.scope.relative) and not wants_period
+        money = bool(MONEY_Q.search(query)) and asked is None
         cands: list[Candidate] = []
         for hi, h in enumerate(hits):
+            time_fit = self._time_fit(h, match)
+            if time_fit is None:
+                continue
             text = h.chunk.text
             rank_bonus = 1.0 / (hi + 1)
             for ss, se in sentences(text):
                 sent = text[ss:se]
                 clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
                            else [(0, len(sent))])
+                obj_share = sum(w for t, w in objects.items() if mentions(sent, t)) / obj_total if objects else 1.0
+                lead = text[max(0, ss - 200):ss]  # what the paragraph said before: 这五年，…
+                period_words = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead[lead.rfind("\n") + 1:]))
                 for m in pattern_fn(sent):
                     unit = m.groupdict().get("unit") or ""
+                    if unit_ok is not None and not unit_ok(unit):
+                        continue
+                    if span_ok is not None and not span_ok(sent, m):
+                        continue
                     # Object match: question words in the same clause, nearer is better.
                     cl = next(((a, b) for a, b in clauses if a <= m.start() < b), (0, len(sent)))
                     clause = sent[cl[0]:cl[1]]
@@ -230,25 +391,45 @@ class Answerer:
                     # same clause, nearer ones counting up to three times.
                     obj = 0.0
                     for t, w in terms.items():
-                        if t in clause:
+                        if mentions(clause, t):
                             # The nearest occurrence, not the first: a word repeated in
                             # the clause counts where it stands next to this number.
-                            dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(t))))
-                                       for pos in _occurrences(sent, t, cl[0], cl[1]))
+                            dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(f))))
+                                       for f in forms(t) for pos in _occurrences(sent, f, cl[0], cl[1]))
                             obj += w * (1.0 + 2.0 / (1 + dist / 4))
-                        elif t in sent:
+                        elif mentions(sent, t):
                             obj += 0.3 * w
                     score = obj / total
                     score += 0.3 * len(qgrams & _bigrams(sent)) / (len(qgrams) or 1)
                     if asked is not None:
                         # The asked unit itself (25位 for 多少位) beats one of its class (13人次).
                         score += unit_score(asked, unit) or -1.0
-                    score += 0.5 * rank_bonus
+                    score += 0.5 * rank_bonus + time_fit
+                    # A word right before the object that the question does not have
+                    # names another indicator (人均地区生产总值 is not 地区生产总值).
+                    score -= self.params.extra_word * len(self._modifiers(sent, objects, cl[0], m.start()))
+                    if single_year and period_words:
+                        score -= self.params.period_mismatch
+                    elif wants_period and not period_words:
+                        score -= self.params.period_mismatch
+                    if money and unit.endswith("元"):
+                        score += self.params.money_unit
                     masked = "*" in m.group(0)
                     cands.append(Candidate(score, hi, h.chunk.start + ss + m.start(), h.chunk.start + ss + m.end(),
-                                           h.chunk.start + ss, h.chunk.start + se, masked))
+                                           h.chunk.start + ss, h.chunk.start + se, masked, obj_share))
         cands.sort(key=lambda c: -c.score)
         return cands
+
+    @staticmethod
+    def _modifiers(sent: str, objects: dict[str, float], start: int, end: int) -> set[str]:
+        """Words in the few characters before the object's last mention in
+        ``sent[start:end]`` that the question does not contain."""
+        at = max((sent.rfind(f, start, end) for t in objects for f in forms(t)), default=-1)
+        if at < 0:
+            return set()
+        window = sent[max(start, at - 4):at]
+        return {t for t in word_tokens(window) if len(t) >= 2 and t not in STOPWORDS and not NOT_OBJECT.match(t)
+                and not any(t in o or o in t for o in objects)}
 
     def _to_answer(self, hits: list[Hit], c: Candidate) -> Answer:
         h = hits[c.hit]
@@ -257,35 +438,68 @@ class Answerer:
         sent = h.chunk.text[c.sent_start - off:c.sent_end - off]
         return Answer(text, c.hit, c.start, c.end, c.masked, sent, self.cite(h, sent))
 
-    def _quantity_answers(self, query: str, hits: list[Hit]) -> list[Answer]:
+    def _stated(self, cands: list[Candidate]) -> list[Candidate]:
+        """Candidates that answer at all: scored high enough, in a sentence naming the object."""
+        p = self.params
+        return [c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object]
+
+    def _quantity_answers(self, query: str, hits: list[Hit], match: ScopeMatch) -> list[Answer]:
         asked = asked_unit(query)
-        cands = self._candidates(query, hits, lambda sent: quantities(sent, asked))
-        if not cands or cands[0].score < MIN_CANDIDATE_SCORE:
+        measure = asked_measure(query)
+
+        share = bool(SHARE_Q.search(query)) and not RATE_Q.search(query)
+        time_asked = asked in TIME_UNITS
+
+        def rate(unit: str) -> bool:
+            return unit in RATE_UNITS or (asked is not None and unit_score(asked, unit) > 0)
+
+        def level(unit: str) -> bool:
+            # 连续20年 is how long, not how much, unless the question asks how long.
+            return unit not in RATE_UNITS and (time_asked or unit not in TIME_UNITS)
+
+        def not_growth(sent: str, m: re.Match) -> bool:
+            return not (share and GROWTH_BEFORE.search(sent[max(0, m.start() - 6):m.start()]))
+
+        # A growth rate is not an amount: 地区生产总值是多少 is never answered by 增长5.3%.
+        # 提高多少 may be either (5% or 24元): an amount only when no rate is stated.
+        find = lambda ok: self._stated(self._candidates(query, hits, lambda sent: quantities(sent, asked), match,
+                                                        unit_ok=ok, span_ok=not_growth))
+        if measure == "rate":
+            cands = find(rate) or find(level)
+        else:
+            cands = find(level)
+        if not cands:
             return []
         best = cands[0]
-        answers = [self._to_answer(hits, best)]
+        answers = [(best, self._to_answer(hits, best))]
         # Another document answering the same question differently gets its own answer.
         seen_docs = {hits[best.hit].chunk.doc}
         for c in cands[1:]:
             doc = hits[c.hit].chunk.doc
-            if doc in seen_docs or c.score < 0.8 * best.score:
+            if doc in seen_docs or c.score < self.params.other_doc_share * best.score:
                 continue
             a = self._to_answer(hits, c)
-            if a.text != answers[0].text:
-                answers.append(a)
+            if a.text != answers[0][1].text:
+                answers.append((c, a))
                 seen_docs.add(doc)
-        return answers
+        # Most recent report first, as a reader compares years.
+        year = lambda a: self._doc_meta(hits[a.hit].chunk.doc).get("year") or 0
+        if len(answers) > 1:
+            answers.sort(key=lambda ca: -year(ca[1]))
+        return [a for _, a in answers]
 
-    def _span_answers(self, query: str, hits: list[Hit], pattern: re.Pattern) -> list[Answer]:
+    def _span_answers(self, query: str, hits: list[Hit], pattern: re.Pattern, match: ScopeMatch) -> list[Answer]:
         # A date belongs to the whole sentence (按：9月8日，…召开…会议), not to one clause.
-        cands = self._candidates(query, hits, lambda s: list(pattern.finditer(s)), by_clause=False)
-        if not cands or cands[0].score < MIN_CANDIDATE_SCORE:
-            return []
-        return [self._to_answer(hits, cands[0])]
+        cands = self._stated(self._candidates(query, hits, lambda s: list(pattern.finditer(s)), match,
+                                              by_clause=False))
+        return [self._to_answer(hits, cands[0])] if cands else []
 
-    def _sentence_answers(self, query: str, hits: list[Hit]) -> list[Answer]:
-        """The source sentence that shares most with the question."""
+    def _sentence_answers(self, query: str, hits: list[Hit], match: ScopeMatch) -> list[Answer]:
+        """The source sentence that shares most with the question; none when
+        no sentence names enough of what was asked."""
         terms = query_terms(query)
+        objects = self._object_weights(query, match)
+        obj_total = sum(objects.values()) or 1.0
         qgrams = _bigrams(query)
         best = None
         for hi, h in enumerate(hits[:3]):
@@ -294,11 +508,12 @@ class Answerer:
                 sent = text[ss:se]
                 score = sum(len(t) for t in terms if t in sent) + len(qgrams & _bigrams(sent)) / (len(qgrams) or 1)
                 score += 1.0 / (hi + 1)
+                obj = sum(w for t, w in objects.items() if mentions(sent, t)) / obj_total if objects else 1.0
                 if best is None or score > best[0]:
-                    best = (score, hi, ss, se)
-        if best is None:
+                    best = (score, hi, ss, se, obj)
+        if best is None or best[4] < self.params.min_object:
             return []
-        _, hi, ss, se = best
+        _, hi, ss, se, _ = best
         h = hits[hi]
         sent = h.chunk.text[ss:se]
         start = h.chunk.start + ss

@@ -117,6 +117,7 @@ def build_from_documents(
             "chunking": params.__dict__,
             "documents": {
                 d.path: {"sha256": d.sha256, "title": d.title, "body": d.body, "date": d.date,
+                         "place": d.place, "year": d.year, "kind": d.kind,
                          "chunks": counts.get(d.path, 0), "chars": len(d.text)}
                 for d in docs
             },

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .loading import Document
+from .residue import residue_lines
 
 CN_NUM = "一二三四五六七八九十百零〇两"
 
@@ -106,6 +107,9 @@ def find_sections(doc: Document) -> list[Section]:
         lines.append((pos, raw))
         pos += len(raw) + 1
 
+    # Page residue (下载 打印 …) is neither a heading nor body text.
+    residue = {s for s, _ in residue_lines(text)}
+    lines = [(start, "" if start in residue else raw) for start, raw in lines]
     stack: list[tuple[int, str]] = []
     sections: list[Section] = []
     cur_start = 0
@@ -160,29 +164,46 @@ def _splitter(params: ChunkParams) -> RecursiveCharacterTextSplitter:
     )
 
 
+def _content_runs(start: int, end: int, residue: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[start, end)`` minus the residue lines inside it."""
+    runs, at = [], start
+    for s, e in residue:
+        if e <= at or s >= end:
+            continue
+        if s > at:
+            runs.append((at, s))
+        at = max(at, e)
+    if at < end:
+        runs.append((at, end))
+    return runs
+
+
 def chunk_document(doc: Document, params: ChunkParams = ChunkParams()) -> list[Chunk]:
-    """Chunks of one document, in order, never crossing a section boundary."""
+    """Chunks of one document, in order, never crossing a section boundary
+    and never holding page residue."""
     splitter = _splitter(params)
+    residue = residue_lines(doc.text)
     chunks: list[Chunk] = []
     for sec in find_sections(doc):
-        body = doc.text[sec.start:sec.end]
-        search_from = 0
-        for piece in splitter.split_text(body):
-            # strip_whitespace=False keeps pieces verbatim, so find() locates them.
-            at = body.find(piece, search_from)
-            if at < 0:  # pragma: no cover - would mean the splitter altered text
-                raise AssertionError("splitter changed the text")
-            search_from = at + 1
-            lstrip = len(piece) - len(piece.lstrip())
-            core = piece.strip()
-            if not core:
-                continue
-            start = sec.start + at + lstrip
-            end = start + len(core)
-            chunks.append(Chunk(
-                doc=doc.path, title=doc.title, section=" > ".join(sec.path),
-                start=start, end=end, text=doc.text[start:end], page=doc.page_at(start),
-            ))
+        for run_start, run_end in _content_runs(sec.start, sec.end, residue):
+            body = doc.text[run_start:run_end]
+            search_from = 0
+            for piece in splitter.split_text(body):
+                # strip_whitespace=False keeps pieces verbatim, so find() locates them.
+                at = body.find(piece, search_from)
+                if at < 0:  # pragma: no cover - would mean the splitter altered text
+                    raise AssertionError("splitter changed the text")
+                search_from = at + 1
+                lstrip = len(piece) - len(piece.lstrip())
+                core = piece.strip()
+                if not core:
+                    continue
+                start = run_start + at + lstrip
+                end = start + len(core)
+                chunks.append(Chunk(
+                    doc=doc.path, title=doc.title, section=" > ".join(sec.path),
+                    start=start, end=end, text=doc.text[start:end], page=doc.page_at(start),
+                ))
     return chunks
 
 

@@ -24,6 +24,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .metadata import detect
+from .places import find_places
+from .residue import residue_lines
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 CATALOG_NAME = "catalog.toml"
 # A single huge file would stall a build for everyone; reports are far smaller.
@@ -51,6 +55,9 @@ class Document:
     sha256: str
     body: str = ""  # issuing body, e.g. 市科协党组
     date: str = ""
+    place: str = ""  # administrative division the document is about (see indexer.metadata)
+    year: int | None = None  # the year the report was made
+    kind: str = ""  # 工作报告, 总结, 讲话 …
     headings: tuple[Heading, ...] = ()
     page_starts: tuple[int, ...] = ()  # PDF only: offset where each page begins
 
@@ -122,18 +129,23 @@ def decode_bytes(data: bytes) -> str:
 _TITLE_END = re.compile(r"[。；，、：:;,！？!?]$")
 _NUMBERED = re.compile(r"^\s*(第[一二三四五六七八九十百]+部分|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])")
 _HASHY = re.compile(r"^[0-9a-f_\-]+$", re.I)
+_DATE_VENUE = re.compile(r"^[—-]*\s*[（(]?\d{4}年\d{1,2}月\d{1,2}日在")
 
 
 def detect_title(text: str, path: Path) -> str:
     """The document's own title block where it has one (short lines before
     the body, joined), else its first sentence, never a hash-like name."""
     lines: list[str] = []
+    residue = {s for s, _ in residue_lines(text)}
+    pos = 0
     for raw in text.split("\n"):
         line = raw.strip()
-        if not line:
-            if lines:
-                continue
+        at, pos = pos, pos + len(raw) + 1
+        if not line or at in residue:
             continue
+        # ——2026年1月28日在…会议上 gives the date and venue: the title block is above it.
+        if _DATE_VENUE.match(line):
+            break
         if len(line) > 40 or _NUMBERED.match(line) or line.startswith("按："):
             break
         if _TITLE_END.search(line) and not line.endswith("）"):
@@ -147,10 +159,16 @@ def detect_title(text: str, path: Path) -> str:
     speech = [l.lstrip("—- ") for l in lines if l.startswith(("——", "—"))]
     if speech:
         return re.sub(r"（征求意见稿）$", "", speech[0])
+    stem = path.stem.replace("_", " ").strip()
+    readable_stem = bool(stem) and not _HASHY.match(path.stem)
     if lines and len("".join(lines)) <= 60:
-        return "".join(lines)
-    stem = path.stem
-    if stem and not _HASHY.match(stem):
+        title = "".join(lines)
+        # A generic title (政府工作报告) says less than a file name that holds it or names the place.
+        if readable_stem and len(stem) > len(title) and (
+                title in stem.replace(" ", "") or (find_places(stem) and not find_places(title))):
+            return stem
+        return title
+    if readable_stem:
         return stem
     first = re.split(r"[。！？\n]", text.strip(), maxsplit=1)[0].strip()
     return (first[:24] + "…") if len(first) > 24 else first or path.name
@@ -256,11 +274,11 @@ def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None
         raise LoadError("文件含有空字符（NUL），可能不是文本文件，已跳过")
     if not text.strip():
         raise LoadError("文件为空或只有空白，已跳过")
-    meta = (catalog or {}).get(rel, {})
-    title = str(meta.get("title") or own_title or detect_title(text, path))
+    entry = (catalog or {}).get(rel, {})
+    meta = detect(text, rel, title=own_title or detect_title(text, path), overrides=entry)
     return Document(
-        path=rel, title=title, text=text, sha256=hashlib.sha256(raw).hexdigest(),
-        body=str(meta.get("body", "")), date=str(meta.get("date", "")),
+        path=rel, title=meta.title, text=text, sha256=hashlib.sha256(raw).hexdigest(),
+        body=meta.body, date=meta.date, place=meta.place, year=meta.year, kind=meta.kind,
         headings=headings, page_starts=page_starts,
     )
 

@@ -22,14 +22,44 @@ from __future__ import annotations
 import re
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千"
-UNITS = (
+# Measure words and units. Counters of official reports first; then the
+# standard units of statistics (千瓦时, 标准箱, 公顷 …); then every measure word
+# (量词) of jieba's dictionary, so that a unit nobody listed is still read as
+# written (838.6亿斤, 129.6万辆) rather than cut off (838.6亿).
+REPORT_UNITS = (
     "人次|万元|亿元|千元|元|项|个|次|场|名|人|家|篇|所|处|期|批|件|条|份|届|支|座|户|村|册|部|本|节|门|类|种|位|"
-    "间|台|套|堂|轮|组|队|站|区|县|镇|乡|片|首|幅|部|课时|小时|天|周|年|月|倍|平方米|亩|公里|米|吨|%|％"
+    "间|台|套|堂|轮|组|队|站|区|县|镇|乡|片|首|幅|课时|小时|天|周|年|月|倍|平方米|亩|公里|米|吨|%|％"
 )
+STANDARD_UNITS = (
+    "个百分点|百分点|千瓦时|千瓦|兆瓦|吉瓦|标准箱|标箱|架次|辆次|艘次|列次|人天|户次|平方公里|平方千米|立方米|"
+    "公顷|公斤|千克|克|千米|厘米|毫米|标准煤|吨标准煤|美元|港元|欧元|辆|艘|架|列|颗|枚|斤|担|床|张|株|棵|头|只|"
+    "口|块|栋|幢|层|间|孔|眼|盏|处|宗|笔|单|份|例|台套|套|张|卷|集|首|部|门|所|级|星|A|个"
+)
+_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿几数多余来许半")
+
+
+def _dictionary_measure_words() -> list[str]:
+    """jieba's words tagged as measure words (q), without numerals in them."""
+    import jieba.posseg
+
+    tags = jieba.posseg.dt.word_tag_tab
+    return [w for w, t in tags.items() if t == "q" and len(w) <= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+            and not set(w) & _NUMERAL_CHARS]
+
+
+def _unit_alternation() -> str:
+    words = set(REPORT_UNITS.split("|")) | set(STANDARD_UNITS.split("|")) | set(_dictionary_measure_words())
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+UNITS = _unit_alternation()
+# Units that state a rate or share rather than a level.
+RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
 NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{CN_DIGITS}]+|\*+)"
 QUANTITY = re.compile(
     rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
-    rf"(?P<num>{NUMBER})(?P<mag>[万亿千百]{{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)(?P<unit>{UNITS})?"
+    rf"(?P<num>{NUMBER})(?P<mag>(?:[万亿]|[千百](?!瓦|米|克|分点)){{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
+    rf"(?:(?P<unit>{UNITS})(?P<per>[/／](?:人|户|月|年|天|吨|小时|平方米|亩|公里|千瓦时))?)?"
 )
 # Keyword-style counts (讲座场次, 调研次数, 参会人数): the count noun names the unit.
 COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期)(?:次|数)(?![\u4e00-\u9fff])")
@@ -37,12 +67,13 @@ QUANTITY_Q = re.compile(
     r"多少|几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
     + COUNT_NOUN.pattern
 )
-ASKED_UNIT = re.compile(rf"(?:多少|几)(?P<unit>{UNITS}|钱)?")
+ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
 # Bare digits in these contexts are not quantities users ask about.
 NOT_QUANTITY_BEFORE = ("第",)
 
 # Measure words that count the same thing: 多少位 is answered by 53名 or 182人.
-UNIT_CLASSES = [{"人", "名", "位", "人次"}, {"%", "％"}, {"个", "项"}, {"家", "所"}]
+UNIT_CLASSES = [{"人", "名", "位", "人次"}, {"%", "％"}, {"个", "项"}, {"家", "所"}, {"台", "部", "套"},
+                {"个百分点", "百分点"}]
 
 
 def asked_unit(query: str) -> str | None:

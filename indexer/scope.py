@@ -1,0 +1,265 @@
+"""The scope a question names — a place, an issuing body, a year — and the
+documents that match it.
+
+Reports of one genre say the same things with different figures
+(地区生产总值增长…, 城镇新增就业…), so "重庆2025年新能源汽车产量" must be
+answered from the 重庆 report, and "吉林省粮食产量" from none when the corpus
+holds no 吉林 report. The vocabulary comes from the indexed documents'
+metadata (:mod:`indexer.metadata`) and the standard list of administrative
+divisions (:mod:`indexer.places`), never from a list of test documents.
+
+Years are read against each document's own year: a report of year Y sets
+targets for Y and reviews Y-1, so "2025年…" matches the 2026 report (its
+review) and "2024年…预期目标" the 2024 report. 今年 and 去年 select the same
+two halves of every report.
+
+Usage::
+
+    from indexer.scope import resolve_scope
+    match = resolve_scope("重庆2025年新能源汽车产量是多少？", searcher.documents)
+    match.docs        # ['重庆市_2026政府工作报告.txt']
+    match.tense       # {'重庆市_2026政府工作报告.txt': 'review'}
+    resolve_scope("吉林省粮食产量", searcher.documents).message   # '语料中没有吉林省的报告。'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .keywords import word_tokens
+from .metadata import body_aliases
+from .places import ABBREVIATIONS, NATIONAL, NATIONAL_WORDS, Place, find_places, place_of
+
+# Five-year plan periods by name (十四五 = 2021–2025).
+PLAN_PERIODS = {"十三五": (2016, 2020), "十四五": (2021, 2025), "十五五": (2026, 2030), "十六五": (2031, 2035)}
+_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})(?:年(?!前|底前|以前|之前)|(?![0-9年]))")
+# 到2035年, 截至2025年底 name a horizon or a cut-off, not the report asked about.
+_HORIZON_BEFORE = re.compile(r"(?:到|至|截至|截止|迄今|以来)$")
+THIS_YEAR = re.compile(r"今年|本年|当年|本年度")
+LAST_YEAR = re.compile(r"去年|上年|上一年|过去一年|前一年")
+# 我市, 全省: the question is about the local body, even when it names a national award (全国创新争先奖).
+LOCAL = re.compile(r"我市|本市|全市|我省|本省|全省|我区|本区|我县|本县|我州")
+# Words that ask for a plan (a target) or for what was done (a result).
+PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|安排|任务")
+RESULT_WORDS = re.compile(r"完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计")
+# Words that make a figure a total over years (这五年, “十四五”时期, 累计).
+MULTI_YEAR = re.compile(r"五年|十四五|十三五|累计|年均")
+_REVIEW_HEAD = re.compile(r"回顾|总结|成绩|过去")
+_PLAN_HEAD = re.compile(r"目标|任务|安排|要求|取向|打算|展望|部署|重点")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a question names; ``spans`` are where, so that answering can
+    tell scope words from the words naming the thing asked about."""
+
+    places: tuple[str, ...] = ()
+    national: bool = False
+    bodies: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    period: tuple[int, int] | None = None
+    relative: str = ""  # "this" (今年) | "last" (去年) | ""
+    tense: str = ""  # "plan" | "review" | "" from the question's own words
+    multi_year: bool = False  # a total over years is asked (十四五期间, 累计, 五年来)
+    spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def named(self) -> bool:
+        return bool(self.places or self.national or self.bodies or self.years or self.period)
+
+    def describe(self) -> str:
+        parts = list(self.places) + (["全国"] if self.national and not self.places else []) + list(self.bodies)
+        if self.years:
+            parts.append("、".join(f"{y}年" for y in self.years))
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class ScopeMatch:
+    scope: Scope
+    docs: list[str] | None  # None: the question names no scope that narrows the corpus
+    message: str = ""  # set when the named scope matches no document
+    tense: dict[str, str] = field(default_factory=dict)  # per document: "plan" | "review" | ""
+
+
+def _non_overlapping(spans: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
+    """Longest first, then leftmost; drop spans overlapping a kept one."""
+    kept: list[tuple[int, int, object]] = []
+    for s, e, v in sorted(spans, key=lambda t: (-(t[1] - t[0]), t[0])):
+        if all(e <= ks or s >= ke for ks, ke, _ in kept):
+            kept.append((s, e, v))
+    return sorted(kept)
+
+
+def _find_all(text: str, word: str) -> list[int]:
+    out, at = [], text.find(word)
+    while at >= 0:
+        out.append(at)
+        at = text.find(word, at + 1)
+    return out
+
+
+def parse_scope(query: str, documents: dict[str, dict]) -> Scope:
+    """Places, bodies and years named in ``query``, with the vocabulary of bodies taken from ``documents``."""
+    found: list[tuple[int, int, object]] = []
+    aliases: dict[str, set[str]] = {}
+    for path, meta in documents.items():
+        for alias in body_aliases(meta.get("body") or ""):
+            aliases.setdefault(alias, set()).add(path)
+    for alias in aliases:
+        found += [(at, at + len(alias), ("body", alias)) for at in _find_all(query, alias)]
+    found += [(m.start, m.end, ("place", m.place)) for m in find_places(query)]
+    for w in NATIONAL_WORDS:
+        found += [(at, at + len(w), ("national", w)) for at in _find_all(query, w)]
+    kept = _non_overlapping(found)
+    places = [v[1] for _, _, v in kept if v[0] == "place"]
+    if not places:
+        # A one-character abbreviation (沪, 皖) counts only as a word of its own.
+        pos = 0
+        for tok in word_tokens(query):
+            at = query.find(tok, pos)
+            pos = at + len(tok) if at >= 0 else pos
+            if tok in ABBREVIATIONS and at >= 0:
+                p = place_of(ABBREVIATIONS[tok])
+                if p:
+                    places.append(p)
+                    kept.append((at, at + 1, ("place", p)))
+    # National words stay in the question's object: 国内生产总值 is what is asked about.
+    years, spans = [], [(s, e) for s, e, v in kept if v[0] != "national"]
+    for m in _YEAR.finditer(query):
+        if _HORIZON_BEFORE.search(query[:m.start()]):
+            continue
+        years.append(int(m.group(1)))
+        spans.append((m.start(), m.end()))
+    period = None
+    for name, span in PLAN_PERIODS.items():
+        at = query.find(name)
+        if at >= 0:
+            period = span
+            spans.append((at, at + len(name)))
+    relative = ""
+    for pat, value in ((THIS_YEAR, "this"), (LAST_YEAR, "last")):
+        m = pat.search(query)
+        if m:
+            relative = value
+            spans.append((m.start(), m.end()))
+    plan, review = bool(PLAN_WORDS.search(query)), bool(RESULT_WORDS.search(query))
+    tense = "plan" if plan and not review else "review" if review and not plan else ""
+    return Scope(
+        places=tuple(dict.fromkeys(p.name for p in places)),
+        national=any(v[0] == "national" for _, _, v in kept),
+        bodies=tuple(dict.fromkeys(v[1] for _, _, v in kept if v[0] == "body")),
+        years=tuple(dict.fromkeys(years)), period=period, relative=relative, tense=tense,
+        multi_year=bool(period or MULTI_YEAR.search(query)),
+        spans=tuple(sorted(spans)),
+    )
+
+
+def passage_tense(section: str, doc_year: int | None) -> str:
+    """Whether a passage of a report made in ``doc_year`` reviews the past
+    ("review": 一、2025年和“十四五”时期工作回顾) or sets targets and tasks
+    ("plan": 三、2026年工作安排), from its top-level heading."""
+    if doc_year is None or not section:
+        return ""
+    top = section.split(" > ")[0]
+    years = [int(y) for y in re.findall(r"(?:19|20)\d{2}", top)]
+    periods = [span for name, span in PLAN_PERIODS.items() if name in top]
+    if any(y < doc_year for y in years) or any(e < doc_year for _, e in periods) or _REVIEW_HEAD.search(top):
+        return "review"
+    if any(y >= doc_year for y in years) or any(b >= doc_year for b, _ in periods) or _PLAN_HEAD.search(top):
+        return "plan"
+    return ""
+
+
+def _place_docs(asked: Place, documents: dict[str, dict]) -> set[str]:
+    """Documents about the asked place or a province/city containing it (合肥 → the 安徽 report);
+    the national level contains everything, so it matches only a national question. Failing
+    those, reports of places inside the asked one."""
+    exact, wider, narrower = set(), set(), set()
+    for path, meta in documents.items():
+        p = place_of(meta.get("place") or "")
+        if p is None:
+            continue
+        if p.name == asked.name:
+            exact.add(path)
+        elif p.level >= 1 and asked.within(p):
+            wider.add(path)
+        elif p.within(asked) and asked.level >= 1:
+            narrower.add(path)
+    # A report of a city inside the asked province may still speak of it (安徽省创新达人 in a 淮北 report).
+    return exact or wider or narrower
+
+
+def _year_fits(year: int, doc_year: int | None) -> bool:
+    return doc_year is not None and year in (doc_year, doc_year - 1)
+
+
+def doc_tense(scope: Scope, doc_year: int | None) -> str:
+    """What the question asks of a document of ``doc_year``: its plan (targets
+    for its own year) or its review (results of the year before)."""
+    if scope.relative == "this":
+        return "plan"
+    if scope.relative == "last":
+        return "review"
+    if doc_year is not None and scope.years:
+        if doc_year in scope.years:
+            return scope.tense or "plan"
+        if doc_year - 1 in scope.years:
+            return "review"
+    if scope.period and doc_year is not None and scope.period[1] < doc_year:
+        return "review"
+    return scope.tense
+
+
+def resolve_scope(query: str, documents: dict[str, dict]) -> ScopeMatch:
+    """The documents ``query`` may be answered from."""
+    scope = parse_scope(query, documents)
+    if not scope.named:
+        return ScopeMatch(scope, None, tense={p: doc_tense(scope, m.get("year")) for p, m in documents.items()})
+    docs = set(documents)
+    if scope.bodies:
+        named = {p for p, m in documents.items() if set(scope.bodies) & body_aliases(m.get("body") or "")}
+        docs &= named
+    has_places = any(m.get("place") for m in documents.values())
+    if scope.places and has_places:
+        by_place = set()
+        for name in scope.places:
+            by_place |= _place_docs(place_of(name), documents)
+        if not by_place:
+            return ScopeMatch(scope, [], f"语料中没有{'、'.join(scope.places)}的报告，无法回答。")
+        docs &= by_place
+    elif scope.national and not LOCAL.search(query):
+        national = {p for p, m in documents.items() if m.get("place") == NATIONAL}
+        if national:
+            docs &= national
+    if scope.years and any(m.get("year") for m in documents.values()):
+        dated = {p for p in docs if any(_year_fits(y, documents[p].get("year")) for y in scope.years)}
+        undated = {p for p in docs if not documents[p].get("year")}
+        if not dated:
+            where = "".join(scope.places) or ("全国" if scope.national else "")
+            years = "、".join(f"{y}年" for y in scope.years)
+            return ScopeMatch(scope, [], f"语料中没有{where}{years}的报告，无法回答。")
+        docs = dated | undated
+    if not docs:
+        return ScopeMatch(scope, [], f"语料中没有{scope.describe()}的报告，无法回答。")
+    keep = sorted(docs) if docs != set(documents) else None
+    return ScopeMatch(scope, keep, tense={p: doc_tense(scope, documents[p].get("year")) for p in docs})
+
+
+def filter_documents(documents: dict[str, dict], *, years: list[int] | None = None,
+                     bodies: list[str] | None = None, places: list[str] | None = None) -> list[str]:
+    """Documents matching explicit filters (CLI ``--year/--body/--place``, the app's pickers)."""
+    out = []
+    for path, m in documents.items():
+        if years and m.get("year") not in years:
+            continue
+        if bodies and not any(b in (m.get("body") or "") or b in body_aliases(m.get("body") or "") for b in bodies):
+            continue
+        if places:
+            p = place_of(m.get("place") or "")
+            asked = [place_of(x) for x in places]
+            if p is None or not any(a and (a.name == p.name or a.within(p) and p.level >= 1) for a in asked):
+                continue
+        out.append(path)
+    return out
