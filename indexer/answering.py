@@ -276,7 +276,8 @@ class Answerer:
         if match.message or scoped == []:
             # Nothing in the corpus is of the scope asked: say so, and show what is nearest as such.
             hits = self.searcher.search(query, k=k, docs=docs, scoped=False)
-            message = match.message or "所选文档不属于问题所指的范围，无法回答。"
+            message = (match.message or "所选文档不属于问题所指的范围，无法回答。") + (
+                "以下为最接近的段落（仅供参考）。" if hits else "")
             return AskResult(query, False, [], hits, [self.cite(h, h.chunk.text) for h in hits], kind,
                              message=message, meta={"scope": match.scope.describe()})
         hits = self.searcher.search(query, k=k, docs=scoped, scoped=False)

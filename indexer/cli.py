@@ -96,14 +96,31 @@ def _searcher(args):
     return Searcher.open(_store_spec(args), model=args.model)
 
 
+def _doc_filter(args, searcher) -> list[str] | None:
+    """Documents allowed by --doc, --year, --body and --place (None: all)."""
+    from .scope import filter_documents
+
+    docs = args.doc or None
+    if args.year or args.body or args.place:
+        chosen = filter_documents(searcher.documents, years=args.year, bodies=args.body, places=args.place)
+        docs = [d for d in docs if d in chosen] if docs else chosen
+        if not docs:
+            raise ValueError("没有符合 --year/--body/--place 条件的文档")
+    return docs
+
+
 def cmd_search(args) -> int:
     searcher = _searcher(args)
+    docs = _doc_filter(args, searcher)
     for q in _queries(args):
-        hits = searcher.search(q, k=args.k, mode=args.mode, docs=args.doc or None)
+        hits = searcher.search(q, k=args.k, mode=args.mode, docs=docs)
+        message = searcher.resolve(q).message if q else ""
         if args.json:
-            _print_json({"query": q, "hits": [h.to_dict() for h in hits]})
+            _print_json({"query": q, "message": message, "hits": [h.to_dict() for h in hits]})
         else:
             print(f"问：{q}")
+            if message:
+                print(f"  {message}")
             for i, h in enumerate(hits, 1):
                 c = h.chunk
                 print(f"  [{i}] {h.score:.4f} 《{c.title}》 {c.section}\n      {c.text}")
@@ -114,8 +131,9 @@ def cmd_ask(args) -> int:
     from .answering import Answerer
 
     answerer = Answerer(_searcher(args))
+    docs = _doc_filter(args, answerer.searcher)
     for q in _queries(args):
-        result = answerer.ask(q, k=args.k, docs=args.doc or None)
+        result = answerer.ask(q, k=args.k, docs=docs)
         if args.json:
             _print_json(result.to_dict())
         else:
@@ -185,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", default=None, help="默认使用构建索引时的模型")
         sp.add_argument("-k", type=int, default=5, help="返回段落数")
         sp.add_argument("--doc", action="append", help="只在该文档中检索（可重复）")
+        sp.add_argument("--year", action="append", type=int, help="只在该年份的报告中检索（可重复）")
+        sp.add_argument("--body", action="append", help="只在该机关发布的文档中检索，如 市科协党组（可重复）")
+        sp.add_argument("--place", action="append", help="只在该地区的文档中检索，如 重庆市（可重复）")
         sp.add_argument("--json", action="store_true")
         if name == "search":
             sp.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")

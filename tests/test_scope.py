@@ -1,0 +1,170 @@
+"""Scope, metadata, page residue and answer types on real government work
+reports (../shared/corpora/gov): a question is answered from the document it
+names, states what was asked, or is refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.answering import Answerer, asked_measure, passage_tense
+from indexer.building import build_index
+from indexer.chunking import chunk_document
+from indexer.loading import load_corpus
+from indexer.metadata import body_aliases
+from indexer.places import find_places, place_of
+from indexer.quantities import quantities
+from indexer.residue import is_residue, residue_lines
+from indexer.retrieval import Searcher
+from indexer.scope import filter_documents, resolve_scope
+
+ROOT = Path(__file__).resolve().parent.parent
+GOV = ROOT.parent / "shared" / "corpora" / "gov"
+DOCS = ["重庆市_2026政府工作报告.txt", "浙江省_2026政府工作报告.txt", "国务院_2024政府工作报告.txt",
+        "国务院_2026政府工作报告.txt"]
+pytestmark = pytest.mark.skipif(not GOV.is_dir(), reason="../shared/corpora/gov is not beside the checkout")
+
+
+@pytest.fixture(scope="module")
+def gov_corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("gov")
+    for name in DOCS:
+        shutil.copy(GOV / name, root / name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def gov_answerer(gov_corpus, tmp_path_factory, embedder) -> Answerer:
+    index = tmp_path_factory.mktemp("gov-index")
+    build_index(gov_corpus, index, embedder=embedder)
+    return Answerer(Searcher.open(index, embedder=embedder))
+
+
+def test_places_come_from_the_division_list_with_short_names():
+    assert [m.place.name for m in find_places("重庆2025年新能源汽车产量")] == ["重庆市"]
+    assert [m.place.name for m in find_places("淮北有几个国家级科普示范社区")] == ["淮北市"]
+    assert place_of("合肥市").within(place_of("安徽省"))
+    assert not place_of("合肥市").within(place_of("浙江省"))
+    # Two-character county names are ordinary words: no place in 中心城区.
+    assert find_places("中心城区住房市场止跌回稳") == []
+
+
+def test_metadata_is_detected_from_title_file_name_and_text(gov_corpus):
+    docs = {d.path: d for d in load_corpus(gov_corpus).documents}
+    cq = docs["重庆市_2026政府工作报告.txt"]
+    assert (cq.place, cq.year, cq.body, cq.kind) == ("重庆市", 2026, "重庆市人民政府", "工作报告")
+    assert cq.title == "2026年重庆市政府工作报告"  # not the toolbar lines above it
+    national = docs["国务院_2024政府工作报告.txt"]
+    assert (national.place, national.year, national.body) == ("全国", 2024, "国务院")
+
+
+def test_catalog_overrides_detected_metadata(tmp_path):
+    shutil.copy(GOV / DOCS[0], tmp_path / DOCS[0])
+    (tmp_path / "catalog.toml").write_text(f'["{DOCS[0]}"]\nbody = "重庆市政府办公厅"\nyear = 2025\n', encoding="utf-8")
+    doc = load_corpus(tmp_path).documents[0]
+    assert (doc.body, doc.year, doc.place) == ("重庆市政府办公厅", 2025, "重庆市")
+
+
+def test_body_aliases_cover_short_forms():
+    assert {"市科技局", "科技局", "市科学技术局党组"} <= body_aliases("中共*市科学技术局党组")
+    assert "市科协" in body_aliases("淮北市科协第三届委员会")
+    assert "科协" not in body_aliases("市科协党组")  # two characters name a kind of body, not one
+
+
+def test_page_residue_is_kept_out_of_passages_with_exact_offsets(gov_corpus):
+    doc = next(d for d in load_corpus(gov_corpus).documents if d.path.startswith("重庆"))
+    spans = residue_lines(doc.text)
+    assert {doc.text[s:e] for s, e in spans} >= {"下载", "打印", "全屏", "收藏", "来源：重庆日报"}
+    chunks = chunk_document(doc)
+    for c in chunks:
+        assert c.text == doc.text[c.start:c.end]
+        assert not any(s < c.end and c.start < e for s, e in spans), c.text[:40]
+    assert not is_residue("刚刚过去的2025年，是现代化新重庆建设纵深推进的关键之年。")
+
+
+def test_units_are_read_as_written():
+    found = lambda s: [m.group(0) for m in quantities(s)]
+    assert found("全年新能源汽车产量达到129.6万辆") == ["129.6万辆"]
+    assert found("粮食产量838.6亿斤") == ["838.6亿斤"]
+    assert found("新增装机容量1200万千瓦") == ["1200万千瓦"]
+    assert found("集装箱吞吐量达到500万标准箱") == ["500万标准箱"]
+    assert found("城市低保标准提高到842元/月") == ["842元/月"]
+    assert found("增长5.3个百分点") == ["5.3个百分点"]
+
+
+def test_questions_ask_for_a_rate_or_a_level():
+    assert asked_measure("重庆2025年地区生产总值是多少") == "level"
+    assert asked_measure("浙江省2026年固定资产投资预期增长多少？") == "rate"
+    assert asked_measure("研发投入强度是多少") == "rate"
+    assert asked_measure("城市低保标准提高到多少") == "level"
+
+
+def test_report_sections_tell_review_from_plan():
+    assert passage_tense("一、2025年和“十四五”时期工作回顾 > （二）着力推动科技创新", 2026) == "review"
+    assert passage_tense("三、2026年工作安排", 2026) == "plan"
+    assert passage_tense("二、2024年经济社会发展总体要求和政策取向", 2024) == "plan"
+    assert passage_tense("一、主要做法", None) == ""
+
+
+def test_scope_picks_the_named_document_or_says_none_matches(gov_answerer):
+    docs = gov_answerer.searcher.documents
+    assert resolve_scope("重庆2025年新能源汽车产量是多少？", docs).docs == ["重庆市_2026政府工作报告.txt"]
+    assert resolve_scope("2024年国内生产总值增长预期目标是多少？", docs).docs == ["国务院_2024政府工作报告.txt"]
+    assert resolve_scope("吉林省粮食产量是多少", docs).message == "语料中没有吉林省的报告，无法回答。"
+    assert resolve_scope("浙江2023年地区生产总值", docs).docs == []
+    m = resolve_scope("重庆去年新能源汽车产量", docs)
+    assert m.tense["重庆市_2026政府工作报告.txt"] == "review"
+    assert filter_documents(docs, places=["浙江"]) == ["浙江省_2026政府工作报告.txt"]
+    assert sorted(filter_documents(docs, years=[2024])) == ["国务院_2024政府工作报告.txt"]
+
+
+@pytest.mark.parametrize("question, answer, doc", [
+    ("重庆2025年新能源汽车产量是多少？", "129.6万辆", "重庆市_2026政府工作报告.txt"),
+    ("2024年国内生产总值增长预期目标是多少？", "5%", "国务院_2024政府工作报告.txt"),
+    ("浙江2025年宁波舟山港集装箱吞吐量是多少", "4387万标箱", "浙江省_2026政府工作报告.txt"),
+    ("浙江 保税燃料油加注量 2025", "880万吨", "浙江省_2026政府工作报告.txt"),
+    ("浙江今年城镇新增就业目标", "100万人", "浙江省_2026政府工作报告.txt"),
+])
+def test_scoped_questions_are_answered_from_the_named_document(gov_answerer, question, answer, doc):
+    r = gov_answerer.ask(question)
+    assert r.found, r.message
+    first = r.answers[0]
+    assert first.text == answer
+    assert r.hits[first.hit].chunk.doc == doc
+    assert first.sentence in first.citation
+
+
+@pytest.mark.parametrize("question", [
+    "吉林省2025年粮食产量是多少？",  # no such report
+    "重庆2026年新能源汽车产量的目标是多少万辆？",  # only the 2025 result is stated
+    "浙江2023年地区生产总值是多少",  # no report of that year
+    "重庆2025年地区生产总值增长了多少个航次",  # no quantity of that kind
+])
+def test_questions_the_reports_do_not_answer_are_refused(gov_answerer, question):
+    r = gov_answerer.ask(question)
+    assert not r.found
+    assert r.answers == []
+    assert r.message
+
+
+def test_level_questions_never_get_a_growth_rate(gov_answerer):
+    r = gov_answerer.ask("重庆2025年地区生产总值是多少")
+    assert r.found and r.answers[0].text == "33757.93亿元"
+
+
+def test_cli_filters_by_place_and_year(gov_answerer, gov_corpus, tmp_path):
+    out_dir = tmp_path / "idx"
+    subprocess.run([sys.executable, "-m", "indexer", "build", "--corpus", str(gov_corpus), "--index", str(out_dir),
+                    "--quiet"], check=True, cwd=ROOT, capture_output=True)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "indexer", "ask", *a, "--index", str(out_dir), "--json"],
+                                    cwd=ROOT, capture_output=True, text=True)
+    r = json.loads(run("城镇新增就业目标是多少", "--place", "浙江").stdout)
+    assert r["found"] and r["answers"][0]["text"] == "100万人"
+    assert all(h["doc"] == "浙江省_2026政府工作报告.txt" for h in r["hits"])
+    bad = run("城镇新增就业目标是多少", "--place", "吉林")
+    assert bad.returncode == 2 and "没有符合" in bad.stderr
