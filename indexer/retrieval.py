@@ -128,6 +128,16 @@ class Searcher:
     def idf(self, word: str) -> float:
         return self.snapshot.idf(word)
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The question's embedding, kept for the few questions last asked
+        (answering compares it with candidate sentences)."""
+        cache = self.__dict__.setdefault("_qvecs", {})
+        if query not in cache:
+            if len(cache) >= 64:
+                cache.pop(next(iter(cache)))
+            cache[query] = self.embedder.encode_queries([query])[0]
+        return cache[query]
+
     def resolve(self, query: str) -> ScopeMatch:
         """The documents a question names by place, body or year (see :mod:`indexer.scope`)."""
         return resolve_scope(query, self.documents)
@@ -167,7 +177,7 @@ class Searcher:
         weights = {"dense": f.dense, "words": f.words, "chars": f.chars}
         rankings: dict[str, Ranking] = {}
         if mode in ("hybrid", "dense"):
-            qvec = self.embedder.encode_queries([query])[0]
+            qvec = self.query_vector(query)
             rankings["dense"] = self.snapshot.dense(qvec, depth, docs)
         if mode in ("hybrid", "keyword"):
             # A ranker with no matching term abstains rather than voting with zeros.

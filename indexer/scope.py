@@ -44,7 +44,7 @@ LOCAL = re.compile(r"我市|本市|全市|我省|本省|全省|我区|本区|我
 PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|安排|任务")
 RESULT_WORDS = re.compile(r"完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计")
 # Words that make a figure a total over years (这五年, “十四五”时期, 累计).
-MULTI_YEAR = re.compile(r"五年|十四五|十三五|累计|年均")
+MULTI_YEAR = re.compile(r"五年|十三五|十四五|十五五|累计|年均")
 _REVIEW_HEAD = re.compile(r"回顾|总结|成绩|过去")
 _PLAN_HEAD = re.compile(r"目标|任务|安排|要求|取向|打算|展望|部署|重点")
 
@@ -226,9 +226,11 @@ def resolve_scope(query: str, documents: dict[str, dict]) -> ScopeMatch:
         by_place = set()
         for name in scope.places:
             by_place |= _place_docs(place_of(name), documents)
-        if not by_place:
+        if by_place:
+            docs &= by_place
+        elif not scope.bodies:
             return ScopeMatch(scope, [], f"语料中没有{'、'.join(scope.places)}的报告，无法回答。")
-        docs &= by_place
+        # With a body named (市科协与新疆的科协有什么合作) an unknown place is the topic, not the scope.
     elif scope.national and not LOCAL.search(query):
         national = {p for p, m in documents.items() if m.get("place") == NATIONAL}
         if national:
