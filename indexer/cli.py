@@ -216,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", dest="json_out", help="把全部数字写入 JSON 文件")
     sp.add_argument("--plot", help="输出 PNG 图")
     sp.add_argument("--cmrc", default=None, help="CMRC 2018 dev 文件路径")
+    sp.add_argument("--gov", default=None, help="政府工作报告语料目录（默认 ../shared/corpora/gov 或 PARTYQA_GOV）")
     sp.add_argument("--workdir", default=None, help="基准使用的临时目录")
     sp.add_argument("--store", default=None,
                     help="供基准写入的 OceanBase 库（oceanbase://…，其中索引会被覆盖）；默认在临时目录启动本机 seekdb")

@@ -144,9 +144,12 @@ class Searcher:
 
     def _time_fit(self, chunk: Chunk, match: ScopeMatch) -> float:
         """+1 for a passage of the asked time, -1 for one of the other time, 0 when either is unknown;
-        the same again for a one-year figure against a five-year total."""
+        ±0.5 for a one-year figure against a five-year total. Only dated reports are affected."""
+        year = self.documents.get(chunk.doc, {}).get("year")
+        if year is None:
+            return 0.0
         want = match.tense.get(chunk.doc, "")
-        have = passage_tense(chunk.section, self.documents.get(chunk.doc, {}).get("year"))
+        have = passage_tense(chunk.section, year)
         fit = 0.0 if not (want and have) else 1.0 if want == have else -1.0
         scope = match.scope
         if scope.years or scope.relative or scope.multi_year:
