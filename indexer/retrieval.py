@@ -58,9 +58,9 @@ class FusionParams:
     answer_type: float = 2.0
     answer_type_depth: int = 30  # how much of the fused ranking is checked
     # Added for a head passage of the asked time (a target for 今年/2026年目标, a
-    # result for 去年) and subtracted for one of the other time; the same for a
+    # result for 去年) and subtracted for one of the other time; half as much for a
     # one-year figure against a five-year total. Only dated reports are affected.
-    time: float = 1.0
+    time: float = 2.0
 
 
 @dataclass(frozen=True)
