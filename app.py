@@ -20,8 +20,8 @@ st.set_page_config(page_title="党建文档问答", page_icon="📑", layout="wi
 common.setup()
 
 pages = [
-    st.Page("views/ask.py", title="问答", icon="💬", url_path="ask", default=True),
-    st.Page("views/basket.py", title=f"摘录篮（{common.basket_count()}）", icon="📋", url_path="basket"),
-    st.Page("views/corpus.py", title="语料管理", icon="📁", url_path="corpus"),
+    st.Page("views/ask.py", title="问答", icon=":material/forum:", url_path="ask", default=True),
+    st.Page("views/basket.py", title=f"摘录篮（{common.basket_count()}）", icon=":material/bookmarks:", url_path="basket"),
+    st.Page("views/corpus.py", title="语料管理", icon=":material/folder_open:", url_path="corpus"),
 ]
 st.navigation(pages).run()

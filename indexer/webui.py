@@ -228,17 +228,18 @@ def params_to_settings(get_all) -> dict:
 # --- page chrome -------------------------------------------------------------
 
 # Streamlit 1.67 has no setting for these built-in English strings: the
-# "Press Enter to submit form" hint, the running/stop status widget, and the
-# file uploader's "Drag and drop"/"Upload"/"20MB per file" texts. CSS hides
-# them; the uploader button gets a Chinese label and the pages write their own hints.
+# "Press Enter to submit form" hint, the running/stop status widget, the
+# keyboard users' "Skip to main content" link, and the file uploader's
+# "Upload"/"50MB per file" texts. CSS hides them or shows Chinese instead
+# (``::after``); the pages write their own hints.
 CSS = """
 <style>
 [data-testid="InputInstructions"], [data-testid="stStatusWidget"],
-[data-testid="stFileUploaderDropzoneInstructions"], [data-testid="stFileUploaderFileData"] small {display: none !important;}
+[data-testid="stFileUploaderDropzoneInstructions"], [data-testid="stFileChipName"] + * {display: none !important;}
 [data-testid="stFileUploaderDropzone"] button > * {display: none !important;}
 [data-testid="stFileUploaderDropzone"] button::after {content: "选择文件";}
-[data-testid="stFileUploaderDropzone"] span:not(button span) {font-size: 0 !important;}
-[data-testid="stFileUploaderDropzone"] span:not(button span)::after {content: "松开鼠标即可上传"; font-size: 1rem;}
+[data-testid="stSkipToContent"] {font-size: 0 !important;}
+[data-testid="stSkipToContent"]::after {content: "跳到正文"; font-size: 1rem;}
 .pq-meta {color: #555; font-size: 0.9rem;}
 </style>
 """

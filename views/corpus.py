@@ -108,7 +108,7 @@ st.dataframe(rows, hide_index=True, width="stretch",
 st.subheader("编辑文档信息")
 options = sorted(docs, key=lambda d: doc_label(d, docs[d]))
 target = st.selectbox("选择文档", [""] + options, key="edit-target",
-                      format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）")
+                      format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）", placeholder="请选择")
 if target:
     m, entry = docs[target], catalog.get(target, {})
     with st.form(f"edit-{target}"):
@@ -173,7 +173,7 @@ if st.button("保存并更新索引", key="save-upload", disabled=up is None):
 st.subheader("删除文档")
 st.caption("删除的文档移到回收站，可以撤销。")
 target = st.selectbox("选择要删除的文档", [""] + options, key="delete-target",
-                      format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）")
+                      format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）", placeholder="请选择")
 if target and st.button("删除并更新索引", key="delete"):
     try:
         gone = delete_document(common.CORPUS, target, common.RECYCLE, title=docs[target].get("title", ""))
