@@ -61,8 +61,11 @@ def user_id() -> str:
     in the URL would). Streamlit can read cookies (``st.context.cookies``)
     but not set them, so a one-line script sets it on the first visit."""
     if "user" not in st.session_state:
-        uid = st.context.cookies.get(COOKIE, "")
-        if not USER_ID.fullmatch(uid or ""):
+        try:
+            uid = st.context.cookies.get(COOKIE, "")
+        except Exception:  # noqa: BLE001 - no browser (AppTest): a fresh id
+            uid = ""
+        if not isinstance(uid, str) or not USER_ID.fullmatch(uid):
             uid = "u-" + secrets.token_urlsafe(18)
             st.session_state["set_cookie"] = True
         st.session_state["user"] = uid
@@ -74,6 +77,8 @@ def basket() -> Basket:
 
 
 def basket_count() -> int:
+    if not DB.exists():
+        return 0  # counting must not create the data folder
     try:
         return len(basket())
     except Exception:  # noqa: BLE001 - the count is decoration; the basket page reports the error
