@@ -212,6 +212,7 @@ with st.expander(f"回收站（{len(recycled)}）"):
         c2.button("恢复", key=f"restore-{r.id}", on_click=restore, args=(r.id,))
 
 with st.expander("维护"):
+    st.caption(f"索引位置：{e.store.label}")
     st.caption("索引出错或更换模型后，可以从头重建（文档多时需要几分钟）。")
     if st.button("重建整个索引", key="rebuild"):
         if update_index(rebuild=True):
