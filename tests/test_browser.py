@@ -44,6 +44,9 @@ VISIBLE_TEXT = """() => {
     if (el.closest('[aria-hidden="true"], [data-testid="stIconMaterial"], script, style, noscript')) continue;
     if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
     if (parseFloat(getComputedStyle(el).fontSize) === 0) continue;
+    // Screen-reader-only live regions (react-aria's "N options available") are clipped to 1 px.
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
     out.push(n.textContent);
   }
   document.querySelectorAll('input[placeholder], textarea[placeholder]').forEach(e => out.push(e.placeholder));

@@ -147,7 +147,11 @@ if result.found and result.answers:
             where = f"见下文第 {placed[ai] + 1} 段" if ai in placed else ""
             st.markdown(f'<span class="pq-meta">出处：《{literal(c.title)}》 {section_html(c.section)} {where}</span>',
                         unsafe_allow_html=True)
-            sent_start = c.start + c.text.find(a.sentence)
+            # The occurrence that holds the answer: a sentence can repeat in a passage.
+            sent_start = c.start + next(
+                (i for i in range(len(c.text)) if c.text.startswith(a.sentence, i)
+                 and c.start + i <= a.start and a.end <= c.start + i + len(a.sentence)),
+                max(0, c.text.find(a.sentence)))
             actions(quote_of(c.doc, c.title, c.section, sent_start, sent_start + len(a.sentence), a.sentence, c.page),
                     f"ans-{c.doc}-{sent_start}")
 
