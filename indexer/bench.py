@@ -688,6 +688,10 @@ def run_bench(args) -> int:
         times.append(time.perf_counter() - t)
     ops.update({f"ask_{k}": v for k, v in _percentiles(times).items()})
     ops.update(app_timings(REPO / "corpus", work / "index-app", [d["q"] for d in items[:12]]))
+    from .browser_bench import browser_timings
+
+    ops.update(browser_timings(REPO / "corpus", work / "index-app", work / "data-app", [d["q"] for d in items[:21]],
+                               build=False))
     ops["index_size_mb_reports"] = round(dir_size(idx) / 2**20, 2)
     if (work / "index-cmrc2018-dev").exists():
         ops["index_size_mb_cmrc"] = round(dir_size(work / "index-cmrc2018-dev") / 2**20, 2)

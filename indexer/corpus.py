@@ -1,5 +1,7 @@
-"""Managing the corpus folder: what changed since the index was built, safe
-uploads (type, size, name and duplicate checks) and deletions.
+"""Managing the corpus folder: what changed since the index was built
+(cached, see :class:`StatusCache`), safe uploads (type, size, name,
+duplicate and readability checks), deletions into a recycle folder that
+can be undone, and per-document metadata in ``catalog.toml``.
 
 Usage::
 
@@ -8,18 +10,26 @@ Usage::
     if status.stale:
         ...  # rebuild incrementally
     save_upload("corpus", "二〇二三年工作报告.docx", data)
+    gone = delete_document("corpus", "a.txt", "data/recycle")
+    restore_document("corpus", "data/recycle", gone.id)
+    update_catalog("corpus", "a.txt", {"date": "2023年12月", "kind": "工作报告"})
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import shutil
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loading import CATALOG_NAME, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, iter_corpus_files
+from .loading import (CATALOG_NAME, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, iter_corpus_files, load_document,
+                      read_catalog)
 from .stores import Store, open_store
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -103,15 +113,196 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
         raise UploadError("文件名不合法")
     if target.exists() and not overwrite:
         raise UploadError(f"已存在同名文件“{name}”。如需替换，请确认覆盖。")
-    tmp = target.with_name(f".{name}.upload")
+    # Read it the way the indexer will, under a hidden name the indexer
+    # ignores: a binary renamed .txt or a broken .docx is refused here and
+    # never enters the corpus, instead of being skipped on every build.
+    tmp = target.with_name(f".upload-{os.getpid()}-{name}")
     tmp.write_bytes(data)
+    try:
+        load_document(tmp, root.resolve())
+    except LoadError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UploadError(f"无法读取“{name}”：{str(exc).removesuffix('，已跳过')}。文件未保存。") from exc
+    except Exception as exc:  # a parser's own error: refuse, never half-save
+        tmp.unlink(missing_ok=True)
+        raise UploadError(f"无法读取“{name}”，文件可能已损坏。文件未保存。") from exc
     os.replace(tmp, target)
     return target
 
 
-def delete_document(corpus_dir: str | Path, rel: str) -> None:
+# --- cheap change detection ---------------------------------------------------
+
+def corpus_signature(corpus_dir: str | Path) -> tuple:
+    """Names, sizes and modification times of the corpus files and catalog:
+    a stat per file, so that a page rerun need not hash every file to know
+    whether anything changed since the status was last computed."""
+    root = Path(corpus_dir)
+    if not root.is_dir():
+        return ()
+    entries = []
+    for p in iter_corpus_files(root) + ([root / CATALOG_NAME] if (root / CATALOG_NAME).exists() else []):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
+    return tuple(entries)
+
+
+class StatusCache:
+    """:func:`corpus_status`, recomputed only when the corpus files (by
+    :func:`corpus_signature`) or the live index version changed, or after
+    :meth:`invalidate` (the app calls it after an upload, delete or build)."""
+
+    def __init__(self, corpus_dir: str | Path, store: str | Path | Store):
+        self.corpus_dir = Path(corpus_dir)
+        self.store = open_store(store)
+        self._key: tuple | None = None
+        self._status: CorpusStatus | None = None
+        self._lock = threading.Lock()
+        self.computed = 0  # how many times the files were hashed (for tests)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._key = None
+
+    def get(self) -> CorpusStatus:
+        key = (corpus_signature(self.corpus_dir), self.store.current_name())
+        with self._lock:
+            if key != self._key or self._status is None:
+                self._status = corpus_status(self.corpus_dir, self.store)
+                self._key = key
+                self.computed += 1
+            return self._status
+
+
+# --- the recycle folder: deletes that can be undone ---------------------------
+
+@dataclass(frozen=True)
+class Recycled:
+    id: str  # folder name inside the recycle folder
+    path: str  # where the document was, relative to the corpus
+    title: str
+    deleted: float  # time.time()
+    catalog: dict  # its catalog.toml entry, restored with it
+
+
+def delete_document(corpus_dir: str | Path, rel: str, recycle_dir: str | Path | None = None,
+                    title: str = "") -> Recycled | None:
+    """Remove ``rel`` from the corpus. With ``recycle_dir`` the file and its
+    catalog entry move there and :func:`restore_document` brings both back;
+    without it the file is deleted for good."""
     root = Path(corpus_dir).resolve()
     target = (root / rel).resolve()
     if root not in target.parents or not target.is_file():
         raise UploadError(f"找不到文档：{rel}")
-    target.unlink()
+    if recycle_dir is None:
+        target.unlink()
+        return None
+    rel = target.relative_to(root).as_posix()
+    catalog = read_catalog(root)
+    entry = catalog.pop(rel, {})
+    item_id = time.strftime("%Y%m%d-%H%M%S-") + hashlib.sha256(f"{rel}{time.time_ns()}".encode()).hexdigest()[:8]
+    folder = Path(recycle_dir) / item_id
+    folder.mkdir(parents=True)
+    meta = Recycled(item_id, rel, title or entry.get("title", "") or Path(rel).stem, time.time(), entry)
+    (folder / "entry.json").write_text(json.dumps(meta.__dict__, ensure_ascii=False), encoding="utf-8")
+    shutil.move(str(target), folder / "file")
+    if entry:
+        write_catalog(root, catalog)
+    return meta
+
+
+def list_recycled(recycle_dir: str | Path) -> list[Recycled]:
+    """Recycled documents, most recent first."""
+    out = []
+    root = Path(recycle_dir)
+    for folder in root.iterdir() if root.is_dir() else []:
+        try:
+            meta = json.loads((folder / "entry.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (folder / "file").is_file():
+            out.append(Recycled(**meta))
+    return sorted(out, key=lambda r: -r.deleted)
+
+
+def restore_document(corpus_dir: str | Path, recycle_dir: str | Path, item_id: str) -> str:
+    """Put a recycled document back where it was, with its catalog entry;
+    returns its path. Refuses to overwrite a file uploaded since under that name."""
+    root = Path(corpus_dir)
+    folder = Path(recycle_dir) / item_id
+    try:
+        meta = Recycled(**json.loads((folder / "entry.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise UploadError("回收站中没有这份文档，可能已经恢复过了。") from exc
+    target = root / meta.path
+    if target.exists():
+        raise UploadError(f"语料库中已有同名文件“{meta.path}”，请先删除或改名后再恢复。")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(folder / "file"), target)
+    if meta.catalog:
+        catalog = read_catalog(root)
+        catalog[meta.path] = meta.catalog
+        write_catalog(root, catalog)
+    shutil.rmtree(folder, ignore_errors=True)
+    return meta.path
+
+
+# --- catalog.toml, edited from the browser ------------------------------------
+
+CATALOG_KEYS = ("title", "body", "date", "kind", "place", "year")
+_CATALOG_HEADER = ("# Titles, issuing bodies and dates for citations. An entry here wins over\n"
+                   "# what the indexer detects from the text. Keys are paths relative to corpus/.\n"
+                   "# Written by the app's 语料管理 page; hand edits are kept.\n")
+
+
+def _toml_str(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out) + '"'
+
+
+def write_catalog(corpus_dir: str | Path, catalog: dict[str, dict]) -> None:
+    """Write ``catalog`` (path -> {key: str | int}) atomically as TOML."""
+    root = Path(corpus_dir)
+    lines = [_CATALOG_HEADER]
+    for rel in sorted(catalog):
+        entry = {k: v for k, v in catalog[rel].items() if v not in ("", None)}
+        if not entry:
+            continue
+        lines.append(f"\n[{_toml_str(rel)}]\n")
+        for k in sorted(entry, key=lambda k: (CATALOG_KEYS.index(k) if k in CATALOG_KEYS else 99, k)):
+            v = entry[k]
+            if isinstance(v, bool) or not isinstance(v, (int, str)):
+                v = str(v)
+            lines.append(f"{k} = {v if isinstance(v, int) else _toml_str(v)}\n")
+    tmp = root / f".{CATALOG_NAME}.tmp"
+    tmp.write_text("".join(lines), encoding="utf-8")
+    os.replace(tmp, root / CATALOG_NAME)
+
+
+def update_catalog(corpus_dir: str | Path, rel: str, values: dict) -> dict:
+    """Set ``rel``'s catalog entry keys to ``values`` (empty removes a key);
+    other documents' entries and other keys are kept. Returns the entry."""
+    root = Path(corpus_dir)
+    catalog = read_catalog(root)
+    entry = dict(catalog.get(rel, {}))
+    for k, v in values.items():
+        if k == "year":
+            v = int(v) if str(v or "").strip() else None
+        elif isinstance(v, str):
+            v = " ".join(v.split())
+        if v in ("", None):
+            entry.pop(k, None)
+        else:
+            entry[k] = v
+    catalog[rel] = entry
+    write_catalog(root, catalog)
+    return entry

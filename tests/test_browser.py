@@ -1,30 +1,83 @@
 """A real browser: Debian's Chromium, driven by Playwright, against
-``streamlit run app.py`` on 127.0.0.1 over the bundled corpus."""
+``streamlit run app.py`` on 127.0.0.1 over a copy of the bundled corpus,
+with PARTYQA_CORPUS, PARTYQA_INDEX and PARTYQA_DATA in temporary folders.
+
+The walk a speechwriter takes: ask, collect three quotes, reload, find the
+basket intact, trim a quote, export Word; then the corpus page: a binary
+file renamed .txt is refused without a trace, a delete is undone. Every
+page is scanned for English, screenshots go to docs/, and the cold start
+and warm answer times are measured (``indexer.browser_bench``)."""
 
 from __future__ import annotations
 
-import os
+import datetime as dt
+import json
+import re
 import shutil
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS, REPO
+from indexer.browser_bench import CHROMIUM, app_server, ask, launch_chromium, question_box
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOT = Path(tempfile.gettempdir()) / "partyqa-browser.png"
 pytestmark = pytest.mark.browser
+DOCS = REPO / "docs"
+Q1 = "全市开展了多少项科普活动？"
+Q2 = "主题教育读书班办了几天"
+# The benchmark's questions (its first 21 report questions; the first is Q1, asked cold).
+WARM = [json.loads(line)["q"] for line in (REPO / "tests/data/report_questions.jsonl").read_text(encoding="utf-8")
+        .splitlines()[:21] if line.strip()]
+# Names that stay as they are in Chinese software, and file-name suffixes.
+ALLOWED = {"Word", "Markdown", "docx", "md", "txt", "pdf", "MB"}
+
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let n;
+  while ((n = walk.nextNode())) {
+    const el = n.parentElement;
+    if (!el || !n.textContent.trim()) continue;
+    // Icons are drawn from ligature names (expand_more) and hidden from screen readers.
+    if (el.closest('[aria-hidden="true"], [data-testid="stIconMaterial"], script, style, noscript')) continue;
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+    if (parseFloat(getComputedStyle(el).fontSize) === 0) continue;
+    // Screen-reader-only live regions (react-aria's "N options available") are clipped to 1 px.
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    out.push(n.textContent);
+  }
+  document.querySelectorAll('input[placeholder], textarea[placeholder]').forEach(e => out.push(e.placeholder));
+  document.querySelectorAll('*').forEach(e => {
+    const c = getComputedStyle(e, '::after').content;
+    if (c && c !== 'none' && c !== 'normal') out.push(c);
+  });
+  return out.join('\\n');
+}"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def english_words(page, corpus: Path) -> set[str]:
+    """Latin words the user can see that are not document text, file names or allowed names."""
+    text = page.evaluate(VISIBLE_TEXT)
+    text = re.sub(r"[\w.-]+\.(?:txt|md|docx|pdf)\b", " ", text)  # file names are the users' own
+    in_documents = set()
+    for p in corpus.glob("*.txt"):
+        in_documents |= set(re.findall(r"[A-Za-z]{2,}", p.read_text(encoding="utf-8")))
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED - in_documents
+
+
+def idle(page, timeout_ms: int = 120_000) -> None:
+    """Until the app's script run has finished."""
+    page.wait_for_timeout(150)
+    page.wait_for_function("() => document.querySelector('[data-test-script-state]')?.getAttribute("
+                           "'data-test-script-state') !== 'running'", timeout=timeout_ms, polling=50)
+
+
+def nav(page, name: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
+    idle(page)
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +87,14 @@ def server(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("corpus")
     for p in CORPUS.iterdir():
         shutil.copy(p, corpus / p.name)
-    port = free_port()
-    env = {**os.environ, "PARTYQA_CORPUS": str(corpus), "PARTYQA_INDEX": str(tmp_path_factory.mktemp("index"))}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}", corpus
-    proc.terminate()
-    proc.wait(timeout=20)
+    index, data = tmp_path_factory.mktemp("index"), tmp_path_factory.mktemp("data")
+    before = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=REPO, capture_output=True, text=True).stdout
+    with app_server(corpus, index, data, log=tmp_path_factory.mktemp("log") / "streamlit.log") as (url, started):
+        yield {"url": url, "corpus": corpus, "index": index, "data": data, "started": started}
+    after = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=REPO, capture_output=True, text=True).stdout
+    # Nothing of the app's lands in the checkout (screenshots in docs/ are the test's own).
+    new = {l for l in after.splitlines() if "docs/" not in l and "__pycache__" not in l} - set(before.splitlines())
+    assert not new, new
 
 
 @pytest.fixture(scope="module")
@@ -57,48 +102,133 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = launch_chromium(p)
         yield b
         b.close()
 
 
-def test_ask_in_the_browser_shows_answer_and_citation(server, browser):
-    url, _ = server
-    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+def test_ask_collect_reload_trim_export(server, browser, tmp_path):
+    import docx
+    from docx.oxml.ns import qn
+
+    url, corpus = server["url"], server["corpus"]
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     page.goto(url, timeout=60_000)
-    box = page.get_by_label("请输入问题")
-    box.wait_for(timeout=240_000)  # first start builds the index
-    box.fill("全市开展了多少项科普活动？")
-    box.press("Enter")
-    page.get_by_text("18153项", exact=True).first.wait_for(timeout=120_000)
-    cite = page.locator("code", has_text="据《市科协党组落实全面从严治党主体责任工作报告》").first
-    cite.wait_for(timeout=30_000)
-    assert "18153项全域科普活动" in cite.inner_text()
-    assert "q=" in page.url  # the question travels in the URL
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
-    shared = browser.new_page()
-    shared.goto(page.url, timeout=60_000)
-    shared.get_by_text("18153项", exact=True).first.wait_for(timeout=60_000)
+    box = question_box(page)
+    box.wait_for(timeout=240_000)  # first start builds the index in the background; the box comes first
+    assert box.is_editable()
+
+    ask(page, Q1, timeout_ms=300_000)
+    page.get_by_text("18153项", exact=True).first.wait_for()
+    assert "q=" in page.url
+    page.get_by_role("button", name="引文").first.click()
+    cite = page.locator("code", has_text="据《").first
+    cite.wait_for()
+    assert "18153项" in cite.inner_text()
+    page.keyboard.press("Escape")
+    assert not english_words(page, corpus)
+    page.screenshot(path=str(DOCS / "screenshot.png"))
+
+    for n, q in ((1, None), (2, None), (3, Q2)):
+        if q:
+            ask(page, q)
+        page.get_by_role("button", name="加入摘录").nth(0 if n != 2 else 1).click()
+        page.get_by_text(f"摘录篮（{n}）").wait_for(timeout=30_000)  # the count is current at once
+        idle(page)
+
+    nav(page, "摘录篮")
+    assert "/basket" in page.url
+    page.reload()  # a reload keeps both the page and the basket
+    page.get_by_role("heading", name="摘录篮").wait_for(timeout=60_000)
+    idle(page)
+    assert "/basket" in page.url and page.get_by_role("button", name="上移").count() == 3
+    assert not english_words(page, corpus)
+
+    page.get_by_role("button", name="裁剪").first.click()
+    area = page.get_by_label("保留的文字")
+    area.wait_for()
+    full = area.input_value()
+    at = full.find("18153项")
+    wanted = full[max(0, at - 6):at + 12] if at >= 0 else full[2:14]
+    area.fill(wanted)
+    page.get_by_role("button", name="保存裁剪").click()
+    page.get_by_text("（已裁剪）").wait_for(timeout=30_000)
+    idle(page)
+    author = page.get_by_label("署名（文末落款和文档作者）")
+    author.fill("市科协办公室")
+    author.press("Enter")
+    idle(page)
+    page.screenshot(path=str(DOCS / "screenshot-basket.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载 Word（.docx）").click()
+    path = tmp_path / "摘录.docx"
+    download.value.save_as(path)
+
+    d = docx.Document(str(path))
+    s = d.sections[0]
+    assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
+    assert d.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    paras = [p.text for p in d.paragraphs]
+    today = dt.date.today()
+    assert f"{today.year}年{today.month}月{today.day}日" in paras and "市科协办公室" in paras
+    assert any("2023年9月8日" in p for p in paras)  # the source's own date, in its citation
+    assert sum(p.startswith(("1．据《", "2．据《", "3．据《")) for p in paras) == 3
+    assert any(wanted in p for p in paras)
+    assert d.core_properties.author == "市科协办公室"
+    assert abs(d.core_properties.created.replace(tzinfo=None) - dt.datetime.utcnow()) < dt.timedelta(minutes=5)
 
 
-def test_upload_in_the_browser(server, browser, tmp_path):
-    url, corpus = server
-    page = browser.new_page(viewport={"width": 1280, "height": 1400})
-    page.goto(url, timeout=60_000)
-    page.get_by_text("语料管理").first.click()
-    bad = tmp_path / "程序.exe"
-    bad.write_bytes(b"MZ\x00\x00")
-    good = tmp_path / "新增报告.txt"
-    good.write_text("新增报告\n一、科技志愿服务\n组织开展科技志愿服务活动19.4万场。\n", encoding="utf-8")
-    chooser = page.locator("input[type=file]")
-    chooser.wait_for(state="attached", timeout=60_000)
-    chooser.set_input_files(str(bad))
-    # Streamlit's uploader rejects the type in the browser; nothing reaches the corpus.
-    page.wait_for_timeout(1500)
-    assert not (corpus / "程序.exe").exists()
-    chooser.set_input_files(str(good))
-    page.get_by_role("button", name="保存并更新索引").click()
-    page.get_by_text("已保存：新增报告.txt").wait_for(timeout=120_000)
-    assert (corpus / "新增报告.txt").exists()
+def test_corpus_page_refuses_binary_and_undoes_delete(server, browser, tmp_path):
+    url, corpus, data = server["url"], server["corpus"], server["data"]
+    page = browser.new_page(viewport={"width": 1366, "height": 1000})
+    page.goto(url + "/corpus", timeout=60_000)
+    page.get_by_role("heading", name="上传报告").wait_for(timeout=240_000)
+    idle(page, 240_000)
+    assert not english_words(page, corpus)
+    page.screenshot(path=str(DOCS / "screenshot-corpus.png"), full_page=True)
+
+    before = sorted(p.name for p in corpus.iterdir())
+    fake = tmp_path / "年度报告.txt"
+    fake.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 16)
+    page.locator("input[type=file]").set_input_files(str(fake))
+    page.get_by_text("年度报告.txt").first.wait_for(timeout=30_000)
+    idle(page)
+    assert not english_words(page, corpus)  # the chosen file shows without an English size or error
+    page.get_by_role("button", name="保存并更新索引").last.click()
+    page.get_by_text("文件不是文本").wait_for(timeout=60_000)
+    assert sorted(p.name for p in corpus.iterdir()) == before  # nothing left, not even a hidden temporary file
+
+    choose = page.locator('[data-testid="stSelectbox"]', has_text="选择要删除的文档").locator("input")
+    choose.focus()
+    choose.press("ArrowDown")  # opens the list (a plain click does not in headless Chromium)
+    page.get_by_role("option", name=re.compile("市科协主题教育总结评估汇报")).click()
+    idle(page)
+    page.get_by_role("button", name="删除并更新索引").click()
+    page.get_by_text("已删除《市科协主题教育总结评估汇报》").wait_for(timeout=120_000)
+    assert not (corpus / "001_a2ef9b57c80ba1eb.txt").exists() and any((data / "recycle").iterdir())
+    page.get_by_role("button", name="撤销删除").click()
+    page.get_by_text("已恢复：001_a2ef9b57c80ba1eb.txt").wait_for(timeout=120_000)
+    assert (corpus / "001_a2ef9b57c80ba1eb.txt").exists()
+    assert not english_words(page, corpus)
+
+
+def test_cold_start_and_warm_answers_are_fast(server, browser, tmp_path, capsys):
+    """A second server on the now-built index: the question box before the
+    model has loaded, then warm answers under a second at p95."""
+    from indexer.browser_bench import browser_timings
+
+    import os
+
+    load_before = os.getloadavg()[0]
+    timings = browser_timings(server["corpus"], server["index"], tmp_path / "data", WARM, build=False,
+                              browser=browser)
+    load = max(load_before, os.getloadavg()[0])
+    with capsys.disabled():
+        print(f"\nbrowser timings: {timings} (load average {load:.1f} on {os.cpu_count()} CPUs)")
+    assert timings["browser_cold_question_box_s"] < timings["browser_cold_first_answer_s"]
+    if timings["browser_warm_p95_ms"] >= 1000 and load > (os.cpu_count() or 1):
+        # Other processes held the CPUs (the browser, the server and the query all
+        # wait for a core): the figure says nothing about the app. Reported, not passed.
+        pytest.skip(f"warm p95 {timings['browser_warm_p95_ms']} ms measured with load {load:.1f} "
+                    f"on {os.cpu_count()} CPUs; not comparable")
+    assert timings["browser_warm_p95_ms"] < 1000

@@ -190,12 +190,13 @@ def test_app_builds_and_answers_on_oceanbase_without_showing_the_password(seekdb
     url = seekdb_url["url"]("app_store")
     monkeypatch.setenv("PARTYQA_CORPUS", str(small_corpus))
     monkeypatch.setenv("PARTYQA_STORE", url)
+    monkeypatch.setenv("PARTYQA_DATA", str(tmp_path / "data"))
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
     at.query_params["q"] = "全市开展了多少项科普活动？"
     at.run()  # no index yet: the app builds it in OceanBase, then answers
     assert not at.exception
     assert any(m.value == "### 18153项" for m in at.markdown)
-    at.sidebar.radio(key="page").set_value("语料管理").run()
+    at.switch_page("views/corpus.py").run()
     captions = " ".join(c.value for c in at.caption)
     assert f"oceanbase://root@127.0.0.1:{seekdb_url['port']}/app_store" in captions
     everything = captions + " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.code)

@@ -1,0 +1,1 @@
+"""The app's pages (see app.py)."""

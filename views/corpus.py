@@ -1,0 +1,220 @@
+"""语料管理: the documents and their state, per-document title/body/date/kind
+(written to catalog.toml and indexed), uploads, delete with undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from indexer.corpus import (MAX_UPLOAD_BYTES, UploadError, delete_document, list_recycled, restore_document,
+                            save_upload, update_catalog)
+from indexer.loading import read_catalog
+from indexer.webui import doc_label, literal
+from views import common
+
+st.title("语料管理")
+e = common.engine()
+for kind in ("flash", "flash_error"):
+    msg = st.session_state.pop(kind, "")
+    if msg:
+        (st.success if kind == "flash" else st.error)(msg)
+
+
+def update_index(rebuild: bool = False) -> bool:
+    """Rebuild now with a progress bar; the status and the answers follow at once."""
+    bar = st.progress(0.0, text="正在更新索引……")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "embed":
+            bar.progress(min(1.0, done / max(total, 1)) * 0.9, text=f"正在更新索引：计算 {done}/{total} 段")
+        else:
+            bar.progress(0.95 if done < total else 1.0, text="正在写入索引……")
+
+    try:
+        report = e.build_now(rebuild=rebuild, progress=progress)
+    except Exception as exc:  # noqa: BLE001
+        bar.empty()
+        common.show_error(exc, "索引更新失败")
+        return False
+    bar.empty()
+    if report is not None:
+        parts = [f"{label} {len(x)} 篇" for label, x in (("新增", report.added), ("修改", report.changed),
+                                                         ("删除", report.removed)) if x]
+        st.session_state["build_note"] = "索引已更新" + ("：" + "，".join(parts) if parts else "") + "。"
+        st.session_state["build_skipped"] = [(s.path, s.reason) for s in report.skipped]
+    return True
+
+
+def when(stamp: str) -> str:
+    try:
+        t = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").astimezone()
+    except (TypeError, ValueError):
+        return ""
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+# An undo (a callback) lands here first, so that the table below is already current.
+if st.session_state.get("restored"):
+    path = st.session_state.pop("restored")
+    if update_index():
+        st.session_state["flash"] = f"已恢复：{path}"
+        st.rerun()
+
+try:
+    manifest = e.store.current_manifest() or {}
+    status = e.status()
+except Exception as exc:  # noqa: BLE001
+    common.show_error(exc, "索引无法读取")
+    st.stop()
+docs = manifest.get("documents", {})
+note = st.session_state.pop("build_note", "")
+if note:
+    st.toast(note)
+for path, reason in st.session_state.pop("build_skipped", []):
+    st.warning(f"“{path}”未能收录：{reason}")
+
+pending = len(status.added) + len(status.changed) + len(status.removed)
+line = f"已收录 {len(docs)} 篇文档，共 {manifest.get('counts', {}).get('chunks', 0)} 个段落"
+if manifest.get("created"):
+    line += f"；索引更新于 {when(manifest['created'])}"
+st.caption(line + "。")
+if e.busy:
+    st.info(f"⏳ {e.stage or '正在后台更新索引……'}")
+elif pending and status.has_index:
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.warning(f"有 {pending} 处改动尚未更新到索引。")
+    if c2.button("立即更新索引", key="sync"):
+        update_index()
+        st.rerun()
+if e.error:
+    st.error(e.error)
+
+catalog = read_catalog(common.CORPUS) if common.CORPUS.is_dir() else {}
+rows = []
+for d, m in docs.items():
+    state = "已修改，待更新" if d in status.changed else "已收录"
+    rows.append({"状态": state, "标题": m.get("title", ""), "发文单位": m.get("body", ""), "日期": m.get("date", ""),
+                 "类型": m.get("kind") or catalog.get(d, {}).get("kind", ""), "段落": m.get("chunks", 0), "文件": d})
+rows += [{"状态": "待收录", "标题": "", "发文单位": "", "日期": "", "类型": "", "段落": 0, "文件": d} for d in status.added]
+rows += [{"状态": "无法读取", "标题": r, "发文单位": "", "日期": "", "类型": "", "段落": 0, "文件": d}
+         for d, r in manifest.get("skipped", {}).items()]
+st.dataframe(rows, hide_index=True, width="stretch",
+             column_config={"状态": st.column_config.TextColumn(width="small"),
+                            "标题": st.column_config.TextColumn(width="large"),
+                            "段落": st.column_config.NumberColumn(width="small")})
+
+# --- edit one document's title, issuing body, date, kind, place, year ------
+st.subheader("编辑文档信息")
+options = sorted(docs, key=lambda d: doc_label(d, docs[d]))
+target = st.selectbox("选择文档", [""] + options, key="edit-target",
+                      format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）", placeholder="请选择")
+if target:
+    m, entry = docs[target], catalog.get(target, {})
+    with st.form(f"edit-{target}"):
+        c1, c2 = st.columns(2)
+        title = c1.text_input("标题", value=entry.get("title") or m.get("title", ""), max_chars=120)
+        body = c2.text_input("发文单位", value=entry.get("body") or m.get("body", ""), max_chars=60,
+                             placeholder="例如：市科协党组")
+        c1, c2, c3, c4 = st.columns(4)
+        date = c1.text_input("日期", value=entry.get("date") or m.get("date", ""), max_chars=20,
+                             placeholder="例如：2023年12月20日")
+        kind = c2.text_input("类型", value=entry.get("kind") or m.get("kind", "") or "", max_chars=20,
+                             placeholder="如：工作报告、总结、讲话")
+        place = c3.text_input("地区", value=entry.get("place") or m.get("place", "") or "", max_chars=20,
+                              placeholder="例如：重庆市")
+        year = c4.text_input("年份", value=str(entry.get("year") or m.get("year") or ""), max_chars=4,
+                             placeholder="例如：2023")
+        saved = st.form_submit_button("保存并更新索引", type="primary")
+    if saved:
+        if year.strip() and not (year.strip().isdigit() and len(year.strip()) == 4):
+            st.error("年份请填四位数字，例如 2023。")
+        elif not title.strip():
+            st.error("标题不能为空。")
+        else:
+            try:
+                update_catalog(common.CORPUS, target, {"title": title, "body": body, "date": date, "kind": kind,
+                                                       "place": place, "year": year.strip()})
+            except Exception as exc:  # noqa: BLE001
+                common.show_error(exc, "保存失败")
+            else:
+                if update_index():
+                    st.session_state["flash"] = f"已保存《{title.strip()}》的文档信息。"
+                    st.rerun()
+
+# --- upload ------------------------------------------------------------------
+st.subheader("上传报告")
+st.caption(f"支持 .txt、.md、.docx、.pdf，单个文件不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB。"
+           "把文件拖到下面的框里，或点“选择文件”。")
+nonce = st.session_state.setdefault("upload-nonce", 0)
+up = st.file_uploader("选择要上传的报告", key=f"upload-{nonce}", label_visibility="collapsed")
+c1, c2 = st.columns(2)
+up_body = c1.text_input("发文单位（可选）", key="upload-body", max_chars=60, placeholder="例如：市科协党组")
+up_date = c2.text_input("日期（可选）", key="upload-date", max_chars=20, placeholder="例如：2023年12月20日")
+overwrite = st.checkbox("如有同名文件则替换", key="overwrite")
+if st.button("保存并更新索引", key="save-upload", disabled=up is None):
+    try:
+        path = save_upload(common.CORPUS, up.name, up.getvalue(), overwrite=overwrite)
+        if up_body.strip() or up_date.strip():
+            update_catalog(common.CORPUS, path.name, {"body": up_body, "date": up_date})
+    except UploadError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # noqa: BLE001
+        common.show_error(exc, "上传失败")
+    else:
+        if update_index():
+            st.session_state["flash"] = f"已保存：{path.name}"
+            st.session_state["upload-nonce"] = nonce + 1  # empties the uploader
+            for k in ("upload-body", "upload-date"):
+                st.session_state.pop(k, None)
+            st.rerun()
+
+# --- delete, undo, recycle folder --------------------------------------------
+st.subheader("删除文档")
+st.caption("删除的文档移到回收站，可以撤销。")
+target = st.selectbox("选择要删除的文档", [""] + options, key="delete-target",
+                      format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）", placeholder="请选择")
+if target and st.button("删除并更新索引", key="delete"):
+    try:
+        gone = delete_document(common.CORPUS, target, common.RECYCLE, title=docs[target].get("title", ""))
+    except Exception as exc:  # noqa: BLE001
+        common.show_error(exc, "删除失败")
+    else:
+        if update_index():
+            st.session_state["last-deleted"] = gone.id
+            st.session_state["flash"] = f"已删除《{gone.title}》（{gone.path}），可撤销。"
+            st.session_state.pop("delete-target", None)
+            st.rerun()
+
+
+def restore(item_id: str) -> None:
+    try:
+        path = restore_document(common.CORPUS, common.RECYCLE, item_id)
+    except UploadError as exc:
+        st.session_state["flash_error"] = str(exc)
+        return
+    st.session_state["restored"] = path
+    st.session_state.pop("last-deleted", None)
+
+
+last = st.session_state.get("last-deleted")
+if last:
+    st.button("撤销删除", key="undo", on_click=restore, args=(last,), type="primary")
+
+recycled = list_recycled(common.RECYCLE)
+with st.expander(f"回收站（{len(recycled)}）"):
+    if not recycled:
+        st.caption("回收站是空的。")
+    for r in recycled:
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        t = dt.datetime.fromtimestamp(r.deleted)
+        c1.markdown(literal(f"《{r.title}》 · {r.path} · 删除于 {t.month}月{t.day}日 {t:%H:%M}"), unsafe_allow_html=True)
+        c2.button("恢复", key=f"restore-{r.id}", on_click=restore, args=(r.id,))
+
+with st.expander("维护"):
+    st.caption(f"索引位置：{e.store.label}")
+    st.caption("索引出错或更换模型后，可以从头重建（文档多时需要几分钟）。")
+    if st.button("重建整个索引", key="rebuild"):
+        if update_index(rebuild=True):
+            st.session_state["flash"] = "索引已重建。"
+            st.rerun()
