@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from .keywords import STOPWORDS, word_tokens
 from .quantities import CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, quantities, unit_score
 from .retrieval import Hit, Searcher
+from .textnorm import normalize_query
 
 DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
 DATE = re.compile(r"(?:\d{4}|[*＊]{2,4})年(?:\d{1,2}|\*)月(?:(?:\d{1,2}|\*)日)?|\d{4}年|\d{1,2}月\d{1,2}日")
@@ -180,7 +181,7 @@ class Answerer:
                                          "relevance": round(score, 4), "terms": terms}
 
     def ask(self, query: str, k: int = 5, docs: list[str] | None = None) -> AskResult:
-        query = (query or "").strip()
+        query = normalize_query(query)
         hits = self.searcher.search(query, k=k, docs=docs) if query else []
         citations = [self.cite(h, h.chunk.text) for h in hits]
         found, meta = self._relevance(query, hits)

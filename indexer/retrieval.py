@@ -34,6 +34,7 @@ from .chunking import Chunk
 from .embedding import Embedder
 from .quantities import QUANTITY_Q, asked_unit, holds_asked_quantity
 from .stores import Ranking, Snapshot, Store, open_store
+from .textnorm import normalize_query
 
 MODES = ("hybrid", "dense", "keyword")
 MAX_QUERY_CHARS = 2000  # longer input is cut: no question is that long, and cost stays bounded
@@ -118,7 +119,7 @@ class Searcher:
         """Top ``k`` passages for ``query``; ``docs`` restricts to those documents."""
         if mode not in MODES:
             raise ValueError(f"未知的检索模式：{mode}（可选 {', '.join(MODES)}）")
-        query = (query or "").strip()[:MAX_QUERY_CHARS]
+        query = normalize_query(query)
         if not query or k <= 0 or self.snapshot.count() == 0:
             return []
         f = self.fusion
