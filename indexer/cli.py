@@ -362,6 +362,9 @@ def _setup_logging(verbose: bool) -> None:
     levels live on the handlers, so a library that resets its logger's level
     on import still cannot print."""
     root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_partyqa", False)]:  # main() run again in-process
+        root.removeHandler(old)
+        old.close()
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     for name in _THIRD_PARTY:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -375,12 +378,15 @@ def _setup_logging(verbose: bool) -> None:
         handler = logging.NullHandler()
     handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
     handler.setFormatter(fmt)
-    root.addHandler(handler)
+    handlers = [handler]
     if verbose:
         console = logging.StreamHandler(sys.stderr)
         console.setLevel(logging.DEBUG)
         console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.addHandler(console)
+        handlers.append(console)
+    for h in handlers:
+        h._partyqa = True
+        root.addHandler(h)
 
 
 def _os_message(exc: OSError) -> str:

@@ -39,7 +39,7 @@ CATALOG_NAME = "catalog.toml"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # A UTF-8 file is read with replacements when at most this share of its bytes
 # is invalid and its valid part is evidently UTF-8 (see decode_text).
-MAX_BAD_SHARE = 0.01
+MAX_BAD_SHARE = 0.05
 
 
 class LoadError(Exception):
