@@ -151,8 +151,9 @@ class OceanBaseStore:
                 if not retry:
                     raise
                 if attempt:
-                    raise StoreUnavailable(f"OceanBase 索引库 {self.label} 查询失败，重试一次仍未成功："
-                                           f"{exc.args[-1] if exc.args else type(exc).__name__}") from None
+                    log.warning("query failed twice: %r", exc)
+                    raise StoreUnavailable(f"OceanBase 索引库 {self.label} 查询失败：连接中断，重试一次仍未成功。"
+                                           "请检查数据库服务后重试。") from None
             except pymysql.err.ProgrammingError as exc:
                 if exc.args and exc.args[0] == 1146:  # table missing
                     raise IndexMissing(f"索引库 {self.label} 中还没有索引。请先运行 python -m indexer build --store … 构建索引。") from None
@@ -262,12 +263,12 @@ class OceanBaseStore:
                 break
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError, StoreUnavailable) as exc:
                 self._local.conn = None
-                reason = exc.args[-1] if exc.args else type(exc).__name__
                 if attempt:
+                    log.warning("connection lost again while writing a version: %r", exc)
                     raise StoreUnavailable(
-                        f"写入 OceanBase 索引库 {self.label} 时连接中断，重试一次仍未成功（{reason}）。"
+                        f"写入 OceanBase 索引库 {self.label} 时连接中断，重试一次仍未成功。"
                         "旧版本仍在使用；请检查数据库服务后重新运行构建。") from None
-                log.warning("connection lost while writing a version (%s); writing it again", reason)
+                log.warning("connection lost while writing a version (%r); writing it again", exc)
         try:
             self._collect_garbage(version, table)
         except StoreUnavailable:  # the version is live; the next build collects instead
