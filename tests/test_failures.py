@@ -12,8 +12,8 @@ import shutil
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
+import time
 
 import pytest
 
@@ -384,7 +384,15 @@ def test_database_connection_lost_while_writing(dead, seekdb_url, built, capsys,
         assert "旧版本仍在使用" in err and seekdb_url["password"] not in err
         assert (store.current_name(), [c.text for c in store.current().all_chunks()]) == before
         # With the database reachable again, the next build clears the half-written rows and completes.
-        build_index(corpus, direct, embedder=embedder)
+        # The dead build's lock lasts until seekdb notices its session is gone.
+        from indexer.storage import BuildLocked
+
+        for _ in range(60):
+            try:
+                build_index(corpus, direct, embedder=embedder)
+                break
+            except BuildLocked:
+                time.sleep(1)
     else:
         assert rc == 0, err
     if True:
