@@ -239,7 +239,8 @@ class IndexStore:
         for p in sorted(tmp.rglob("*")):
             if p.is_file() and p.name != MANIFEST:
                 files[p.relative_to(tmp).as_posix()] = sha256_file(p)
-        manifest = {**manifest, "schema_version": SCHEMA_VERSION, "files": files}
+        # The chain of versions that really went live, for telling them from orphans.
+        manifest = {**manifest, "schema_version": SCHEMA_VERSION, "files": files, "previous": self.current_name()}
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
         name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
@@ -274,20 +275,21 @@ class IndexStore:
         for p in self.root.glob(".CURRENT.*"):
             p.unlink(missing_ok=True)
             removed.append(p.name)
-        entries = sorted((p for p in self.versions.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns)
-        live = next((p for p in entries if p.name == keep), None)
-        if keep is not None and live is None:
-            # CURRENT names a missing version: keep everything for a rebuild or a person to sort out.
-            entries = [p for p in entries if p.name.startswith(".tmp-")]
+        entries = sorted(p for p in self.versions.iterdir() if p.is_dir())
         doomed = [p for p in entries if p.name.startswith(".tmp-")]
-        done = [p for p in entries if not p.name.startswith(".tmp-") and p is not live]
-        if live is not None or keep is None:
-            # A version newer than the live one was renamed into place by a build
-            # killed before it switched CURRENT: no reader has ever seen it.
-            cutoff = live.stat().st_mtime_ns if live is not None else None
-            orphans = [p for p in done if cutoff is None or p.stat().st_mtime_ns > cutoff]
-            older = [p for p in done if p not in orphans]
-            doomed += orphans + older[: max(0, len(older) - (keep_versions() - 1))]
+        if keep is None or (self.versions / keep).is_dir():
+            # Keep the live version and its predecessors as recorded in each
+            # manifest. Anything else never went live (a build killed between
+            # renaming its version into place and switching CURRENT) or is older.
+            kept, name = set(), keep
+            while name and name not in kept and len(kept) < keep_versions():
+                kept.add(name)
+                try:
+                    name = json.loads((self.versions / name / MANIFEST).read_text(encoding="utf-8")).get("previous")
+                except (OSError, ValueError):
+                    break
+            doomed += [p for p in entries if not p.name.startswith(".tmp-") and p.name not in kept]
+        # else CURRENT names a missing version: keep every version for a rebuild or a person to sort out.
         for p in doomed:
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p.name)
