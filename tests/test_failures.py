@@ -395,9 +395,9 @@ def test_database_connection_lost_while_writing(dead, seekdb_url, built, capsys,
                 time.sleep(1)
     else:
         assert rc == 0, err
-    if True:
-        snap = open_store(direct).current()
-        texts = [c.text for c in snap.all_chunks()]
-        assert len(texts) == len(set(zip(texts, [c.doc for c in snap.all_chunks()]))) == snap.count()
-        assert {c.doc for c in snap.all_chunks()} == {"a.txt", "b.txt", *(f"extra{i}.txt" for i in range(12))}
-        assert Searcher(snap, embedder).search("第7批科技志愿服务", k=1)[0].chunk.doc == "extra7.txt"
+    # Either way the live version is complete, each passage once: no row was written twice.
+    snap = open_store(direct).current()
+    places = [(c.doc, c.start, c.end) for c in snap.all_chunks()]
+    assert len(places) == len(set(places)) == snap.count()
+    assert {c.doc for c in snap.all_chunks()} == {"a.txt", "b.txt", *(f"extra{i}.txt" for i in range(12))}
+    assert Searcher(snap, embedder).search("第7批科技志愿服务", k=1)[0].chunk.doc == "extra7.txt"
