@@ -30,6 +30,7 @@ from .keywords import STOPWORDS, word_tokens
 from .quantities import CN_DIGITS, QUANTITY_Q, RATE_UNITS, UNITS, asked_unit, quantities, unit_score
 from .retrieval import Hit, Searcher, within
 from .scope import LAST_YEAR, MULTI_YEAR, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch, passage_tense
+from .textnorm import normalize_query
 
 DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
 DATE = re.compile(r"(?:\d{4}|[*＊]{2,4})年(?:\d{1,2}|\*)月(?:(?:\d{1,2}|\*)日)?|\d{4}年|\d{1,2}月\d{1,2}日")
@@ -288,7 +289,7 @@ class Answerer:
                                          "relevance": round(score, 4), "terms": terms}
 
     def ask(self, query: str, k: int = 5, docs: list[str] | None = None) -> AskResult:
-        query = (query or "").strip()
+        query = normalize_query(query)
         kind = question_kind(query)
         if not query:
             return AskResult(query, False, [], [], [], kind, message="请输入问题。")

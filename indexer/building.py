@@ -5,6 +5,12 @@ version's vectors (cached by content hash), removed documents simply are not
 in the new version, and ``rebuild=True`` starts over. The new version goes
 live atomically (see :mod:`indexer.stores`).
 
+A build whose corpus, settings, model and code are all as the live version
+recorded them writes nothing and never loads the model: each corpus entry's
+stat signature (size, times, inode) is kept in the manifest with its
+SHA-256, so only files whose signature moved are read and hashed again.
+Every build first clears what killed builds left behind.
+
 Usage::
 
     from indexer.building import build_index
@@ -15,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +32,9 @@ import numpy as np
 from .builtin_model import BUILTIN_NAME
 from .chunking import Chunk, ChunkParams, chunk_documents
 from .embedding import Embedder
-from .loading import CATALOG_NAME, Document, LoadResult, Skipped, load_corpus
+from .loading import (CATALOG_NAME, Document, LoadError, LoadResult, Skipped, file_signature, iter_corpus_files,
+                      load_corpus, read_inside)
+from .storage import keep_versions
 from .stores import Store, open_store
 
 
@@ -47,13 +56,23 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     vector_index: dict = field(default_factory=dict)
+    # path -> {"count": characters replaced by U+FFFD, "lines": where (1-based)}
+    repaired: dict[str, dict] = field(default_factory=dict)
+    no_change: bool = False  # nothing differed from the live version: nothing was written
+    cleaned: list[str] = field(default_factory=list)  # leftovers of killed builds removed first
 
     def summary(self) -> str:
+        head = "索引没有变化，仍为版本" if self.no_change else "索引版本"
         lines = [
-            f"索引版本 {self.version}：{self.documents} 篇文档，{self.chunks} 个段落，用时 {self.seconds:.1f} 秒",
+            f"{head} {self.version}：{self.documents} 篇文档，{self.chunks} 个段落，用时 {self.seconds:.1f} 秒",
             f"新增 {len(self.added)}，修改 {len(self.changed)}，删除 {len(self.removed)}，未变 {len(self.unchanged)}；"
             f"新计算向量 {self.embedded} 个，复用 {self.reused} 个",
         ]
+        if self.cleaned:
+            lines.append(f"已清理中断的构建留下的 {len(self.cleaned)} 项：{'、'.join(self.cleaned)}")
+        for path, r in sorted(self.repaired.items()):
+            where = "、".join(map(str, r["lines"][:10])) + ("等" if len(r["lines"]) > 10 else "")
+            lines.append(f"已读取 {path}，其中 {r['count']} 个无法识别的字符已替换为“\ufffd”（第 {where} 行）")
         for s in self.skipped:
             lines.append(f"已跳过 {s.path}：{s.reason}")
         return "\n".join(lines)
@@ -142,21 +161,127 @@ def build_from_documents(
     return report
 
 
+# Modules that only answer queries: changing them does not change an index.
+_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "app.py", "bench.py", "cli.py", "corpus.py",
+               "exporting.py", "retrieval.py", "seekdb.py", "textnorm.py"}
+
+
+def pipeline_fingerprint() -> str:
+    """Hash of the code that turns a corpus into an index, so that a no-change
+    build after an upgrade is not mistaken for one with nothing to do."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        if p.name not in _QUERY_ONLY:
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _catalog_sha256(root: Path) -> str | None:
+    path = root / CATALOG_NAME
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        return hashlib.sha256(read_inside(path, root)).hexdigest()
+    except LoadError:
+        return "unreadable"
+
+
+def _sources(root: Path) -> dict[str, list]:
+    return {p.relative_to(root).as_posix(): file_signature(p) for p in iter_corpus_files(root)}
+
+
+def _unchanged(root: Path, prev: dict, params: ChunkParams, model: str | None, embedder: Embedder | None) -> bool:
+    """True when the live version was built from exactly this corpus, with
+    these settings, this model and this code. Reads only files whose stat
+    signature differs from the recorded one."""
+    if prev.get("chunking") != params.__dict__ or prev.get("pipeline") != pipeline_fingerprint():
+        return False
+    live_model = prev.get("model", {})
+    if embedder is not None and embedder.info.fingerprint != live_model.get("fingerprint"):
+        return False
+    if embedder is None and model is not None and model != live_model.get("name"):
+        return False
+    if _catalog_sha256(root) != prev.get("catalog_sha256"):
+        return False
+    recorded = prev.get("sources")
+    now = _sources(root)
+    if not isinstance(recorded, dict) or set(recorded) != set(now):
+        return False
+    for rel, sig in now.items():
+        rec = recorded[rel]
+        if sig == rec.get("sig"):
+            continue
+        if not rec.get("sha256"):
+            return False  # a skipped entry moved: let the loader judge it again
+        try:
+            if hashlib.sha256(read_inside(root / rel, root)).hexdigest() != rec["sha256"]:
+                return False
+        except LoadError:
+            return False
+    return True
+
+
+def _repairs(docs: list[Document]) -> dict[str, dict]:
+    out = {}
+    for d in docs:
+        if d.replaced:
+            lines, line, at = [], 1, 0
+            for o in d.replaced:
+                line += d.text.count("\n", at, o)
+                at = o
+                if not lines or lines[-1] != line:
+                    lines.append(line)
+            out[d.path] = {"count": len(d.replaced), "lines": lines[:100]}
+    return out
+
+
+def _no_change_report(store: Store, prev: dict, cleaned: list[str], t0: float) -> BuildReport:
+    counts = prev.get("counts", {})
+    report = BuildReport(store.current_name() or "", counts.get("documents", 0), counts.get("chunks", 0),
+                         unchanged=sorted(prev.get("documents", {})),
+                         skipped=[Skipped(p, r) for p, r in prev.get("skipped", {}).items()],
+                         reused=counts.get("chunks", 0), vector_index=prev.get("vector_index", {}),
+                         repaired=prev.get("repaired", {}), no_change=True, cleaned=cleaned)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
 def build_index(
     corpus_dir: str | Path, index_dir: str | Path | Store | None = None, *, model: str | None = None,
     embedder: Embedder | None = None, params: ChunkParams = ChunkParams(), rebuild: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildReport:
     """Load ``corpus_dir`` and index it. Without ``model``, an existing index
-    keeps the model it was built with; a new one uses the built-in model."""
-    loaded: LoadResult = load_corpus(corpus_dir)
+    keeps the model it was built with; a new one uses the built-in model.
+    When nothing changed, the live version stays and no model is loaded."""
+    t0 = time.perf_counter()
+    root = Path(corpus_dir)
+    if not root.is_dir():
+        raise LoadError(f"语料目录不存在：{root}")
+    keep_versions()  # a bad setting is reported before any work
     store = open_store(index_dir)
+    with store.build_lock():
+        cleaned = store.clean()
+        prev = store.current_manifest()
+        if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder):
+            return _no_change_report(store, prev, cleaned, t0)
+    # Signatures first: a file that changes while it is being loaded then
+    # differs from its record, and the next build reads it again.
+    signatures = _sources(root)
+    loaded: LoadResult = load_corpus(root)
     if embedder is None:
         if model is None and not rebuild:
-            prev = store.current_manifest()
             model = prev["model"]["name"] if prev else None
         embedder = Embedder(model or BUILTIN_NAME)
-    catalog = Path(corpus_dir) / CATALOG_NAME
-    extra = {"catalog_sha256": hashlib.sha256(catalog.read_bytes()).hexdigest()} if catalog.exists() else {}
-    return build_from_documents(loaded.documents, store, embedder, params=params, rebuild=rebuild,
-                                skipped=loaded.skipped, progress=progress, extra_manifest=extra)
+    repaired = _repairs(loaded.documents)
+    shas = {d.path: d.sha256 for d in loaded.documents}
+    extra = {"pipeline": pipeline_fingerprint(), "repaired": repaired,
+             "sources": {rel: {"sig": sig, "sha256": shas.get(rel)} for rel, sig in signatures.items()}}
+    catalog = _catalog_sha256(root)
+    if catalog is not None:
+        extra["catalog_sha256"] = catalog
+    report = build_from_documents(loaded.documents, store, embedder, params=params, rebuild=rebuild,
+                                  skipped=loaded.skipped, progress=progress, extra_manifest=extra)
+    report.repaired, report.cleaned = repaired, cleaned
+    report.seconds = time.perf_counter() - t0
+    return report

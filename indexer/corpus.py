@@ -22,14 +22,15 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loading import (CATALOG_NAME, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, iter_corpus_files, load_document,
-                      read_catalog)
+from .loading import (CATALOG_NAME, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, file_signature,
+                      iter_corpus_files, load_document, read_catalog, read_inside)
 from .stores import Store, open_store
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -51,31 +52,40 @@ class CorpusStatus:
         return not self.has_index or bool(self.added or self.changed or self.removed)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(path: Path, root: Path) -> str | None:
+    """Content hash under the corpus jail; None for what the build refuses."""
+    try:
+        return hashlib.sha256(read_inside(path, root, limit=max(MAX_FILE_BYTES, MAX_UPLOAD_BYTES))).hexdigest()
+    except LoadError:
+        return None
 
 
 def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusStatus:
     """Compare the files in the corpus with the documents of the live index
-    (by content hash; files the index skipped as unreadable do not count)."""
+    (by content hash, trusting the recorded hash while a file's stat
+    signature is unchanged; files the index skipped as unreadable do not count)."""
     root = Path(corpus_dir)
     manifest = open_store(store).current_manifest()
     status = CorpusStatus(has_index=manifest is not None)
     indexed = manifest.get("documents", {}) if manifest else {}
     skipped = set(manifest.get("skipped", {})) if manifest else set()
+    sources = (manifest or {}).get("sources") or {}
     files = [p for p in iter_corpus_files(root) if p.suffix.lower() in SUPPORTED_SUFFIXES] if root.is_dir() else []
     present = set()
     for p in files:
         rel = p.relative_to(root).as_posix()
         present.add(rel)
         if rel in indexed:
-            if indexed[rel]["sha256"] != _sha256(p):
+            rec = sources.get(rel) or {}
+            if rec.get("sig") == file_signature(p) and rec.get("sha256") == indexed[rel]["sha256"]:
+                continue
+            if indexed[rel]["sha256"] != _sha256(p, root):
                 status.changed.append(rel)
         elif rel not in skipped:
             status.added.append(rel)
     status.removed = sorted(set(indexed) - present)
     if manifest is not None and (root / CATALOG_NAME).exists():
-        if manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME):
+        if manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME, root):
             status.changed.append(CATALOG_NAME)
     return status
 
@@ -106,27 +116,39 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
     digest = hashlib.sha256(data).hexdigest()
     root.mkdir(parents=True, exist_ok=True)
     for p in iter_corpus_files(root):
-        if p.stat().st_size == len(data) and _sha256(p) == digest:
+        if _sha256(p, root) == digest:
             raise UploadError(f"语料库中已有内容完全相同的文件：{p.relative_to(root).as_posix()}")
-    target = (root / name).resolve()
+    # The name itself must be a plain entry of the corpus: writing through a
+    # link or onto a FIFO or device would put the upload somewhere else.
+    entry = root / name
+    if entry.is_symlink() or (entry.exists() and not entry.is_file()):
+        raise UploadError(f"语料目录中的“{name}”是链接或特殊文件，不能用上传覆盖；请先由管理员处理")
+    if entry.exists() and not overwrite:
+        raise UploadError(f"已存在同名文件“{name}”。如需替换，请确认覆盖。")
+    target = root.resolve() / name
     if target.parent != root.resolve():
         raise UploadError("文件名不合法")
-    if target.exists() and not overwrite:
-        raise UploadError(f"已存在同名文件“{name}”。如需替换，请确认覆盖。")
     # Read it the way the indexer will, under a hidden name the indexer
     # ignores: a binary renamed .txt or a broken .docx is refused here and
     # never enters the corpus, instead of being skipped on every build.
-    tmp = target.with_name(f".upload-{os.getpid()}-{name}")
-    tmp.write_bytes(data)
+    # A fresh, exclusive temporary name: an attacker's link at a predictable
+    # name cannot redirect the write.
+    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=target.parent)
+    tmp = Path(tmp_name)
     try:
-        load_document(tmp, root.resolve())
-    except LoadError as exc:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o644)  # as a plainly written file would be, not mkstemp's 0600
+            f.write(data)
+        try:
+            load_document(tmp, root.resolve())
+        except LoadError as exc:
+            raise UploadError(f"无法读取“{name}”：{str(exc).removesuffix('，已跳过')}。文件未保存。") from exc
+        except Exception as exc:  # a parser's own error: refuse, never half-save
+            raise UploadError(f"无法读取“{name}”，文件可能已损坏。文件未保存。") from exc
+        os.replace(tmp, target)
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        raise UploadError(f"无法读取“{name}”：{str(exc).removesuffix('，已跳过')}。文件未保存。") from exc
-    except Exception as exc:  # a parser's own error: refuse, never half-save
-        tmp.unlink(missing_ok=True)
-        raise UploadError(f"无法读取“{name}”，文件可能已损坏。文件未保存。") from exc
-    os.replace(tmp, target)
+        raise
     return target
 
 
@@ -193,10 +215,17 @@ def delete_document(corpus_dir: str | Path, rel: str, recycle_dir: str | Path | 
     catalog entry move there and :func:`restore_document` brings both back;
     without it the file is deleted for good."""
     root = Path(corpus_dir).resolve()
-    target = (root / rel).resolve()
-    if root not in target.parents or not target.is_file():
+    entry = root / rel
+    try:
+        parent = entry.parent.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise UploadError(f"找不到文档：{rel}") from None
+    if (parent != root and root not in parent.parents) or entry.is_dir() and not entry.is_symlink() \
+            or not (entry.is_symlink() or entry.exists()):
         raise UploadError(f"找不到文档：{rel}")
-    if recycle_dir is None:
+    target = parent / entry.name
+    if recycle_dir is None or target.is_symlink():
+        # A link is removed itself, never what it points to.
         target.unlink()
         return None
     rel = target.relative_to(root).as_posix()

@@ -1,9 +1,16 @@
 """Load reports from a corpus folder into :class:`Document` objects.
 
 Text files are decoded by BOM, then strict UTF-8, then charset-normalizer
-(GB18030/GBK, UTF-16 without BOM, ...). ``.docx`` keeps its heading styles,
-``.pdf`` keeps page boundaries for citations. Line endings become ``\\n``;
-nothing else in the text is touched, so every quote is the source's own.
+(GB18030/GBK, UTF-16 without BOM, ...); a UTF-8 file with a few bad bytes
+is read with each bad byte replaced by U+FFFD and the places reported.
+``.docx`` keeps its heading styles, ``.pdf`` keeps page boundaries for
+citations. Line endings become ``\\n``; nothing else in the text is touched,
+so every quote is the source's own.
+
+The corpus folder is a jail: a file is read only when its real path lies
+inside the folder and it is a regular file. Links leading outside (to
+``/etc/passwd``, ``/proc/self/environ``), FIFOs, devices and sockets are
+refused with a reason and never opened.
 
 Usage::
 
@@ -19,7 +26,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +41,9 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 CATALOG_NAME = "catalog.toml"
 # A single huge file would stall a build for everyone; reports are far smaller.
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# A UTF-8 file is read with replacements when at most this share of its bytes
+# is invalid and its valid part is evidently UTF-8 (see decode_text).
+MAX_BAD_SHARE = 0.05
 
 
 class LoadError(Exception):
@@ -60,6 +72,7 @@ class Document:
     kind: str = ""  # 工作报告, 总结, 讲话 …
     headings: tuple[Heading, ...] = ()
     page_starts: tuple[int, ...] = ()  # PDF only: offset where each page begins
+    replaced: tuple[int, ...] = ()  # offsets of U+FFFD put in place of undecodable bytes
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding ``offset`` (PDF documents only)."""
@@ -95,13 +108,36 @@ def _mostly_text(text: str) -> bool:
     return printable / len(text) > 0.97
 
 
-def decode_bytes(data: bytes) -> str:
-    """Decode a text file's bytes; raise :class:`LoadError` when it is not text."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+_ESCAPED = re.compile(r"[\udc80-\udcff]")
+
+
+def _utf8_replacing(data: bytes) -> tuple[str, tuple[int, ...]] | None:
+    """UTF-8 with each invalid byte replaced by U+FFFD, or None when the bytes
+    are not mostly UTF-8. Requiring many valid multi-byte characters per bad
+    byte keeps a GBK file that is mostly ASCII from being taken for UTF-8."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = [m.start() for m in _ESCAPED.finditer(text)]
+    if not bad:
+        return text, ()
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - len(bad)
+    if len(bad) > MAX_BAD_SHARE * len(data) or multibyte < 10 * len(bad):
+        return None
+    return _ESCAPED.sub("\ufffd", text), tuple(bad)
+
+
+def decode_text(data: bytes) -> tuple[str, tuple[int, ...]]:
+    """Decode a text file's bytes into the text and the offsets of characters
+    replaced because their bytes were invalid; raise :class:`LoadError` when
+    it is not text."""
+    if data.startswith(codecs.BOM_UTF8):
+        got = _utf8_replacing(data[len(codecs.BOM_UTF8):])
+        if got is None:
+            raise LoadError("文件声明为 UTF-8 编码，但大部分内容无法按该编码读取")
+        return got
+    for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(enc, errors="strict")
+                return data[len(bom):].decode(enc, errors="strict"), ()
             except UnicodeDecodeError as exc:
                 raise LoadError(f"文件声明为 {enc.upper()} 编码，但内容无法按该编码读取") from exc
     if b"\x00" in data:
@@ -112,18 +148,26 @@ def decode_bytes(data: bytes) -> str:
             except UnicodeDecodeError:
                 continue
             if _mostly_text(text):
-                return text
+                return text, ()
         raise LoadError("文件不是文本（含有二进制内容或空字符），已跳过")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), ()
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None or not _mostly_text(str(best)):
+    if best is not None and _mostly_text(str(best)):
+        return str(best), ()
+    got = _utf8_replacing(data)
+    if got is None or not _mostly_text(got[0]):
         raise LoadError("无法识别文件编码或文件不是文本，请另存为 UTF-8 后重试")
-    return str(best)
+    return got
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a text file's bytes; raise :class:`LoadError` when it is not text."""
+    return decode_text(data)[0]
 
 
 _TITLE_END = re.compile(r"[。；，、：:;,！？!?]$")
@@ -183,21 +227,25 @@ def read_catalog(root: Path) -> dict[str, dict]:
         date = "2023-12"
     """
     path = root / CATALOG_NAME
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_inside(path, root).decode("utf-8"))
+    except LoadError as exc:
+        raise LoadError(f"目录文件 {CATALOG_NAME} {exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise LoadError(f"目录文件 {CATALOG_NAME} 格式有误：{exc}") from exc
     return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
-def _load_docx(path: Path) -> tuple[str, tuple[Heading, ...], str]:
+def _load_docx(raw: bytes) -> tuple[str, tuple[Heading, ...], str]:
+    import io
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        d = docx.Document(str(path))
+        d = docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise LoadError("Word 文件已损坏、加密或不是 .docx 格式，已跳过") from exc
     except Exception as exc:  # zipfile.BadZipFile, lxml errors
@@ -224,12 +272,14 @@ def _load_docx(path: Path) -> tuple[str, tuple[Heading, ...], str]:
     return "\n".join(parts), tuple(headings), title
 
 
-def _load_pdf(path: Path) -> tuple[str, tuple[int, ...]]:
+def _load_pdf(raw: bytes) -> tuple[str, tuple[int, ...]]:
+    import io
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             raise LoadError("PDF 文件已加密，无法读取，已跳过")
         pages = [normalize_newlines(p.extract_text() or "") for p in reader.pages]
@@ -246,30 +296,97 @@ def _load_pdf(path: Path) -> tuple[str, tuple[int, ...]]:
     return "\n".join(pages), tuple(starts)
 
 
-def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None) -> Document:
-    """Load one file; raise :class:`LoadError` with a Chinese reason on failure."""
-    rel = path.relative_to(root).as_posix()
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，仅支持 .txt/.md/.docx/.pdf")
+def _after_newlines(text: str, offsets: tuple[int, ...]) -> tuple[int, ...]:
+    """``offsets`` in ``text`` moved to where they fall once CRLF became LF."""
+    out, removed, at = [], 0, 0
+    for o in offsets:
+        removed += text.count("\r\n", at, o)
+        at = o
+        out.append(o - removed)
+    return tuple(out)
+
+
+_KINDS = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
+          (stat.S_ISSOCK, "套接字"), (stat.S_ISDIR, "文件夹"))
+
+
+def _not_regular(mode: int) -> str | None:
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "特殊文件"
+
+
+def inside_path(path: Path, root: Path) -> Path:
+    """The real path of ``path`` if it is a regular file inside ``root``;
+    :class:`LoadError` with the reason otherwise. Nothing is opened."""
+    real_root = root.resolve()
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(f"文件过大（{size // 1024 // 1024} MB），上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
-        raw = path.read_bytes()
+        real = path.resolve(strict=True)
+    except FileNotFoundError as exc:
+        raise LoadError("文件已不存在，或是指向不存在文件的链接，已跳过") from exc
+    except (OSError, RuntimeError) as exc:  # link loops, unreadable folders
+        raise LoadError("链接无法解析（可能是循环链接），已跳过") from exc
+    if real != real_root and real_root not in real.parents:
+        where = "系统目录 /proc" if real.parts[:2] == ("/", "proc") else "语料目录之外"
+        raise LoadError(f"是指向{where}的链接；出于安全考虑，只读取语料目录里的文件")
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError as exc:
+        raise LoadError("文件已不存在，已跳过") from exc
+    kind = _not_regular(mode)
+    if kind:
+        raise LoadError(f"是{kind}而不是普通文件，不读取")
+    return real
+
+
+def read_inside(path: Path, root: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path`` under the corpus jail (see :func:`inside_path`).
+    The file is opened without following a link and checked again once
+    open, so swapping it for a link or a FIFO meanwhile gains nothing."""
+    real = inside_path(path, root)
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY)
     except FileNotFoundError as exc:
         raise LoadError("文件在读取时已不存在，已跳过") from exc
     except PermissionError as exc:
         raise LoadError("没有读取该文件的权限") from exc
+    except OSError as exc:  # ELOOP: replaced by a link after the check
+        raise LoadError("文件在读取时被替换为链接，已跳过") from exc
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        kind = _not_regular(st.st_mode)
+        if kind:
+            raise LoadError(f"是{kind}而不是普通文件，不读取")
+        if st.st_size > limit:
+            raise LoadError(f"文件过大（{st.st_size // 1024 // 1024} MB），上限 {limit // 1024 // 1024} MB")
+        try:
+            return f.read(limit + 1)
+        except OSError as exc:
+            raise LoadError("读取文件时出错，已跳过") from exc
+
+
+def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None) -> Document:
+    """Load one file; raise :class:`LoadError` with a Chinese reason on failure."""
+    rel = path.relative_to(root).as_posix()
+    suffix = path.suffix.lower()
+    raw = read_inside(path, root)
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，仅支持 .txt/.md/.docx/.pdf")
+    if len(raw) > MAX_FILE_BYTES:  # grew while being read
+        raise LoadError(f"文件过大，上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
     headings: tuple[Heading, ...] = ()
     page_starts: tuple[int, ...] = ()
+    replaced: tuple[int, ...] = ()
     own_title = ""
     if suffix == ".docx":
-        text, headings, own_title = _load_docx(path)
+        text, headings, own_title = _load_docx(raw)
     elif suffix == ".pdf":
-        text, page_starts = _load_pdf(path)
+        text, page_starts = _load_pdf(raw)
     else:
-        text = normalize_newlines(decode_bytes(raw))
+        text, replaced = decode_text(raw)
+        replaced = _after_newlines(text, replaced)
+        text = normalize_newlines(text)
     if "\x00" in text:
         raise LoadError("文件含有空字符（NUL），可能不是文本文件，已跳过")
     if not text.strip():
@@ -279,16 +396,50 @@ def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None
     return Document(
         path=rel, title=meta.title, text=text, sha256=hashlib.sha256(raw).hexdigest(),
         body=meta.body, date=meta.date, place=meta.place, year=meta.year, kind=meta.kind,
-        headings=headings, page_starts=page_starts,
+        headings=headings, page_starts=page_starts, replaced=replaced,
     )
+
+
+def file_signature(path: Path) -> list:
+    """What changes when the entry at ``path`` changes, without reading it:
+    type, size, times and inode of the entry and, for a link, of its target
+    and where it points. Equal signatures let a build trust the recorded
+    SHA-256 instead of hashing the file again (as make and rsync do)."""
+    def fields(st: os.stat_result) -> list:
+        return [st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return [None]
+    sig = fields(st)
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            sig += fields(os.stat(path)) + [os.readlink(path)]
+        except OSError:
+            sig.append(None)
+    return sig
 
 
 def iter_corpus_files(root: Path) -> list[Path]:
-    return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        and p.name != CATALOG_NAME
-    )
+    """Every entry under ``root`` that is not a folder: files, links (to
+    anything), FIFOs and devices too, so that each can be refused with a
+    reason rather than silently followed or ignored. Hidden names and the
+    catalog are left out; links to folders are listed, never descended into."""
+    out = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        base = Path(folder)
+        keep = []
+        for d in dirs:
+            if d.startswith("."):
+                continue
+            if (base / d).is_symlink():
+                out.append(base / d)
+            else:
+                keep.append(d)
+        dirs[:] = keep
+        out.extend(base / f for f in files if not f.startswith("."))
+    return sorted(p for p in out if p.name != CATALOG_NAME)
 
 
 def load_corpus(root: str | Path) -> LoadResult:

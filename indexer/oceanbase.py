@@ -16,9 +16,11 @@ A row belongs to version ``v`` when ``added_in <= v`` and it was not
 (new and changed documents) and marks retired rows ``removed_in = v+1``;
 none of that is visible to readers of ``v``. Inserting the
 ``partyqa_versions`` row is the single commit point, so a build killed at
-any moment leaves readers on a complete version, and the next build clears
-its leftovers. Unchanged documents keep their rows: a build touches only
-what changed.
+any moment leaves readers on a complete version, and the next build (or
+``build --clean``) clears its leftovers. Because a write starts by clearing
+such leftovers, a write whose connection drops is simply run again once on a
+new connection; a second loss is reported, with the old version still live.
+Unchanged documents keep their rows: a build touches only what changed.
 
 Retrieval mirrors the embedded store: the HNSW index gives the dense
 ranking, the IK full-text index the word ranking (BM25 in SQL), and the
@@ -46,14 +48,13 @@ import numpy as np
 
 from .chunking import Chunk
 from .keywords import char_tokens, word_tokens
-from .storage import BuildLocked, IndexError_, IndexMissing
+from .storage import BuildLocked, IndexError_, IndexMissing, keep_versions
 from .stores import Ranking, idf_from_df
 
 log = logging.getLogger(__name__)
 
 SCHEMES = ("oceanbase", "seekdb")
 DEFAULT_PORT = 2881
-KEEP_VERSIONS = 2  # the live one and its predecessor, for readers mid-switch
 INSERT_BATCH = 200
 LOCK_TIMEOUT_US = 7 * 24 * 3600 * 10**6
 HNSW_EF_SEARCH = 200  # above the fusion depth (100), so every requested candidate is searched for
@@ -134,7 +135,9 @@ class OceanBaseStore:
             self._local.conn = conn
         return conn
 
-    def query(self, sql: str, args=None) -> list[tuple]:
+    def query(self, sql: str, args=None, *, retry: bool = True) -> list[tuple]:
+        """Rows of ``sql``. A dropped connection is retried once on a new one
+        unless ``retry`` is false (statements that must not run twice)."""
         import pymysql
 
         for attempt in (0, 1):
@@ -142,11 +145,15 @@ class OceanBaseStore:
                 with self._conn().cursor() as cur:
                     cur.execute(sql, args)
                     return list(cur.fetchall())
-            except pymysql.err.OperationalError as exc:
+            except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
                 # A dropped connection (server restart, idle timeout) is retried once on a new one.
                 self._local.conn = None
+                if not retry:
+                    raise
                 if attempt:
-                    raise StoreUnavailable(f"OceanBase 索引库 {self.label} 查询失败：{exc.args[-1]}") from None
+                    log.warning("query failed twice: %r", exc)
+                    raise StoreUnavailable(f"OceanBase 索引库 {self.label} 查询失败：连接中断，重试一次仍未成功。"
+                                           "请检查数据库服务后重试。") from None
             except pymysql.err.ProgrammingError as exc:
                 if exc.args and exc.args[0] == 1146:  # table missing
                     raise IndexMissing(f"索引库 {self.label} 中还没有索引。请先运行 python -m indexer build --store … 构建索引。") from None
@@ -247,6 +254,29 @@ class OceanBaseStore:
     def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
               *, rebuild: bool) -> str:
         """Publish ``chunks`` as the next version. Call under :meth:`build_lock`."""
+        import pymysql
+
+        keep_versions()  # a bad setting is reported before anything is written
+        for attempt in (0, 1):
+            try:
+                name, version, table = self._write_once(chunks, keys, vectors, manifest, rebuild=rebuild)
+                break
+            except (pymysql.err.OperationalError, pymysql.err.InterfaceError, StoreUnavailable) as exc:
+                self._local.conn = None
+                if attempt:
+                    log.warning("connection lost again while writing a version: %r", exc)
+                    raise StoreUnavailable(
+                        f"写入 OceanBase 索引库 {self.label} 时连接中断，重试一次仍未成功。"
+                        "旧版本仍在使用；请检查数据库服务后重新运行构建。") from None
+                log.warning("connection lost while writing a version (%r); writing it again", exc)
+        try:
+            self._collect_garbage(version, table)
+        except StoreUnavailable:  # the version is live; the next build collects instead
+            log.warning("garbage collection after the commit failed", exc_info=True)
+        return name
+
+    def _write_once(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
+                    *, rebuild: bool) -> tuple[str, int, str]:
         dim = int(manifest["model"]["dim"])
         table = self._create_tables(dim)
         row = self._current_row()
@@ -254,8 +284,7 @@ class OceanBaseStore:
         prev = json.loads(row[3]) if row else {}
         same_table = row is not None and row[2] == table
         # Leftovers of a build killed before its commit point.
-        self.query(f"DELETE FROM {table} WHERE added_in > %s", (cur_v,))
-        self.query(f"UPDATE {table} SET removed_in = NULL WHERE removed_in > %s", (cur_v,))
+        self._clear_uncommitted(table, cur_v)
         new_v = cur_v + 1
 
         prev_docs = prev.get("documents", {}) if same_table and not rebuild else {}
@@ -266,7 +295,7 @@ class OceanBaseStore:
             for at in range(0, len(retire), 200):
                 batch = retire[at: at + 200]
                 self.query(f"UPDATE {table} SET removed_in = %s WHERE {VISIBLE} AND doc IN ({_in_list(len(batch))})",
-                           (new_v, cur_v, cur_v, *batch))
+                           (new_v, cur_v, cur_v, *batch), retry=False)
         rows = [(new_v, c.doc, k, json.dumps(c.to_dict(), ensure_ascii=False), c.embedding_text(),
                  " ".join(char_tokens(c.embedding_text())), _vector_literal(v))
                 for c, k, v in zip(chunks, keys, vectors) if c.doc not in keep]
@@ -287,18 +316,41 @@ class OceanBaseStore:
         # The commit point: readers switch when this row exists, not before.
         self.query("INSERT INTO partyqa_versions (version, name, chunk_table, manifest, terms) "
                    "VALUES (%s, %s, %s, %s, %s)",
-                   (new_v, name, table, json.dumps(manifest, ensure_ascii=False), terms))
-        self._collect_garbage(new_v, table)
-        return name
+                   (new_v, name, table, json.dumps(manifest, ensure_ascii=False), terms), retry=False)
+        return name, new_v, table
 
-    def _collect_garbage(self, live: int, table: str) -> None:
-        oldest = live - (KEEP_VERSIONS - 1)
+    def _clear_uncommitted(self, table: str, cur_v: int) -> int:
+        """Undo the rows of a build that stopped before its commit point."""
+        (n,) = self.query(f"SELECT COUNT(*) FROM {table} WHERE added_in > %s OR removed_in > %s",
+                          (cur_v, cur_v), retry=False)[0]
+        self.query(f"DELETE FROM {table} WHERE added_in > %s", (cur_v,), retry=False)
+        self.query(f"UPDATE {table} SET removed_in = NULL WHERE removed_in > %s", (cur_v,), retry=False)
+        return int(n)
+
+    def clean(self) -> list[str]:
+        """Leftovers of killed builds and versions beyond the kept number.
+        Call under :meth:`build_lock`."""
+        row = self._current_row_or_none()
+        if row is None:
+            return []
+        cur_v, table = int(row[0]), row[2]
+        removed = []
+        n = self._clear_uncommitted(table, cur_v)
+        if n:
+            removed.append(f"未提交的段落 {n} 行")
+        return removed + self._collect_garbage(cur_v, table)
+
+    def _collect_garbage(self, live: int, table: str) -> list[str]:
+        oldest = live - (keep_versions() - 1)
+        gone = [name for (name,) in self.query("SELECT name FROM partyqa_versions WHERE version < %s", (oldest,))]
         self.query("DELETE FROM partyqa_versions WHERE version < %s", (oldest,))
         self.query(f"DELETE FROM {table} WHERE removed_in IS NOT NULL AND removed_in <= %s", (oldest,))
         kept = {t for (t,) in self.query("SELECT DISTINCT chunk_table FROM partyqa_versions")}
         for (t,) in self.query("SHOW TABLES LIKE 'partyqa\\_chunks\\_%%'"):
             if t not in kept:  # a model with another dimension, no longer used by any kept version
                 self.query(f"DROP TABLE {t}")
+                gone.append(t)
+        return gone
 
     def size_bytes(self) -> int:
         row = self._current_row_or_none()

@@ -35,6 +35,7 @@ from .embedding import Embedder
 from .quantities import QUANTITY_Q, asked_unit, holds_asked_quantity
 from .scope import MULTI_YEAR, ScopeMatch, passage_tense, resolve_scope
 from .stores import Ranking, Snapshot, Store, open_store
+from .textnorm import normalize_query
 
 MODES = ("hybrid", "dense", "keyword")
 MAX_QUERY_CHARS = 2000  # longer input is cut: no question is that long, and cost stays bounded
@@ -164,7 +165,7 @@ class Searcher:
         document finds nothing."""
         if mode not in MODES:
             raise ValueError(f"未知的检索模式：{mode}（可选 {', '.join(MODES)}）")
-        query = (query or "").strip()[:MAX_QUERY_CHARS]
+        query = normalize_query(query)
         if not query or k <= 0 or self.snapshot.count() == 0:
             return []
         match = None

@@ -10,9 +10,12 @@ Layout of an index folder::
 
 A build writes a complete version under a temporary name, fsyncs it, renames
 it into ``versions/`` and only then replaces ``CURRENT``. A build killed at
-any moment therefore leaves the previous version live and intact. Every file
-is listed in the manifest with its SHA-256, so damage is reported, not
-mistaken for results.
+any moment therefore leaves the previous version live and intact; what it
+left behind (``.tmp-*`` folders, a version that never went live) is removed
+by the next build or by ``build --clean``. Every file is listed in the
+manifest with its SHA-256, so damage is reported, not mistaken for results.
+A full disk or a read-only folder stops the build with a message and leaves
+the live version as it was.
 
 Usage::
 
@@ -25,6 +28,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -43,6 +47,7 @@ from .chunking import Chunk
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2  # the live one and its predecessor, for readers mid-switch
+KEEP_ENV = "PARTYQA_KEEP_VERSIONS"
 
 
 class IndexError_(Exception):
@@ -59,6 +64,48 @@ class IndexCorrupt(IndexError_):
 
 class BuildLocked(IndexError_):
     pass
+
+
+class IndexNotWritable(IndexError_):
+    """No permission to write the index folder, or a read-only file system."""
+
+
+class DiskFull(IndexError_):
+    """Not enough space for the new version; the old one stays live."""
+
+
+def keep_versions() -> int:
+    """How many versions a build keeps (the live one included): the setting
+    $PARTYQA_KEEP_VERSIONS, default 2 so that a reader that opened the
+    previous version just before a switch can still read it."""
+    raw = os.environ.get(KEEP_ENV, "").strip()
+    if not raw:
+        return KEEP_VERSIONS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"环境变量 {KEEP_ENV} 应为不小于 1 的整数（保留的索引版本数），当前为“{raw}”")
+    return int(raw)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def storage_error(exc: OSError, root: Path, needed: int | None = None) -> IndexError_ | None:
+    """The message for users for a failed write under ``root``, or None when
+    ``exc`` is not about permissions or space."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        try:
+            free = _mb(shutil.disk_usage(root if root.exists() else root.parent).free)
+        except OSError:
+            free = "未知"
+        need = f"写入新索引约需 {_mb(needed)}，" if needed else ""
+        return DiskFull(f"磁盘空间不足：{need}{root} 所在磁盘只剩 {free}。旧索引仍在使用，"
+                        "未完成的临时文件已删除。请清理磁盘空间后重新运行构建。")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "文件系统是只读的" if exc.errno == errno.EROFS else "没有写入权限"
+        return IndexNotWritable(f"无法写入索引文件夹 {root}：{what}（{exc.filename or root}）。"
+                                "旧索引保持不变；请检查文件夹权限，或用 --index 指定可写的位置。")
+    return None
 
 
 def sha256_file(path: Path) -> str:
@@ -160,8 +207,11 @@ class IndexStore:
     @contextlib.contextmanager
     def build_lock(self) -> Iterator[None]:
         """Only one build at a time; a second one is refused, not interleaved."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / ".build.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.root / ".build.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise storage_error(exc, self.root) or exc
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -189,33 +239,61 @@ class IndexStore:
         for p in sorted(tmp.rglob("*")):
             if p.is_file() and p.name != MANIFEST:
                 files[p.relative_to(tmp).as_posix()] = sha256_file(p)
-        manifest = {**manifest, "schema_version": SCHEMA_VERSION, "files": files}
+        # The chain of versions that really went live, for telling them from orphans.
+        manifest = {**manifest, "schema_version": SCHEMA_VERSION, "files": files, "previous": self.current_name()}
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
         name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         final = self.versions / name
         os.rename(tmp, final)
-        _fsync_dir(self.versions)
         pointer = self.root / f".CURRENT.{uuid.uuid4().hex[:8]}"
-        pointer.write_text(name + "\n", encoding="utf-8")
-        with open(pointer, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(pointer, self.root / "CURRENT")
+        try:
+            _fsync_dir(self.versions)
+            pointer.write_text(name + "\n", encoding="utf-8")
+            with open(pointer, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(pointer, self.root / "CURRENT")
+        except BaseException:
+            # CURRENT still names the old version; this one never went live.
+            pointer.unlink(missing_ok=True)
+            shutil.rmtree(final, ignore_errors=True)
+            raise
         _fsync_dir(self.root)
         self._collect_garbage(keep=name)
         return IndexVersion(final, manifest)
 
-    def _collect_garbage(self, keep: str) -> None:
+    def clean(self) -> list[str]:
+        """Remove what killed builds left and versions beyond the kept number.
+        Call under :meth:`build_lock`; returns the names removed."""
+        if not self.versions.is_dir():
+            return []
+        return self._collect_garbage(keep=self.current_name())
+
+    def _collect_garbage(self, keep: str | None) -> list[str]:
         # Runs under the build lock, so leftover .tmp folders are from killed builds.
+        removed = []
         for p in self.root.glob(".CURRENT.*"):
             p.unlink(missing_ok=True)
-        entries = sorted((p for p in self.versions.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-        for p in entries:
-            if p.name.startswith(".tmp-"):
-                shutil.rmtree(p, ignore_errors=True)
-        done = [p for p in entries if not p.name.startswith(".tmp-") and p.name != keep]
-        for p in done[: max(0, len(done) - (KEEP_VERSIONS - 1))]:
+            removed.append(p.name)
+        entries = sorted(p for p in self.versions.iterdir() if p.is_dir())
+        doomed = [p for p in entries if p.name.startswith(".tmp-")]
+        if keep is None or (self.versions / keep).is_dir():
+            # Keep the live version and its predecessors as recorded in each
+            # manifest. Anything else never went live (a build killed between
+            # renaming its version into place and switching CURRENT) or is older.
+            kept, name = set(), keep
+            while name and name not in kept and len(kept) < keep_versions():
+                kept.add(name)
+                try:
+                    name = json.loads((self.versions / name / MANIFEST).read_text(encoding="utf-8")).get("previous")
+                except (OSError, ValueError):
+                    break
+            doomed += [p for p in entries if not p.name.startswith(".tmp-") and p.name not in kept]
+        # else CURRENT names a missing version: keep every version for a rebuild or a person to sort out.
+        for p in doomed:
             shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+        return removed
 
 
 def write_chunks(path: Path, chunks: list[Chunk]) -> None:

@@ -104,6 +104,15 @@ def test_killed_builds_leave_the_old_index_answering(small_corpus, tmp_path, emb
             assert _answers(index, embedder) == before
         survived += 1
     assert survived >= 3
+    # Whatever the kills left behind goes with the next cleanup; the live version stays.
+    live = IndexStore(index).current_name()
+    r = subprocess.run([sys.executable, "-m", "indexer", "build", "--clean", "--index", str(index)],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    left = [p.name for p in (index / "versions").iterdir()]
+    assert live in left and len(left) <= 2 and not any(n.startswith(".tmp-") for n in left), left
+    assert IndexStore(index).current_name() == live and not list(index.glob(".CURRENT.*"))
+    IndexStore(index).current().verify()
 
 
 def test_second_build_is_refused_while_one_runs(small_corpus, tmp_path, embedder):
@@ -150,3 +159,85 @@ def test_hnsw_above_threshold_meets_recall(small_corpus, tmp_path):
     assert recall_at_10(index, exact_index(x), fresh) >= 0.97
     small, small_info = build_vector_index(x[:500], threshold=10000)
     assert small_info["type"] == "flat-ip"
+
+
+def test_no_change_build_writes_nothing_and_loads_no_model(small_corpus, tmp_path, embedder, monkeypatch):
+    import indexer.building
+
+    index = tmp_path / "index"
+    first = build_index(small_corpus, index)  # the built-in model, as the CLI loads it
+    versions = sorted(p.name for p in (index / "versions").iterdir())
+
+    def no_model(*a, **k):
+        raise AssertionError("the model was loaded for a build with nothing to do")
+
+    monkeypatch.setattr(indexer.building, "Embedder", no_model)
+    again = build_index(small_corpus, index)
+    assert again.no_change and again.version == first.version and again.embedded == 0
+    assert sorted(again.unchanged) == ["a.txt", "b.txt"] and "索引没有变化" in again.summary()
+    # A touched file (new mtime, same bytes) is hashed again and found unchanged.
+    os.utime(small_corpus / "a.txt", ns=(1, 1))
+    assert build_index(small_corpus, index).no_change
+    assert sorted(p.name for p in (index / "versions").iterdir()) == versions
+    # Changed bytes, a new file, a changed catalog or other settings do build.
+    for change in (lambda: (small_corpus / "b.txt").write_text("市科技局党组工作报告\n专题研究5次。\n", encoding="utf-8"),
+                   lambda: (small_corpus / "c.txt").write_text("新报告\n开展活动2次。\n", encoding="utf-8"),
+                   lambda: (small_corpus / "catalog.toml").write_text('["a.txt"]\ntitle = "年度报告"\n', encoding="utf-8")):
+        change()
+        with pytest.raises(AssertionError, match="the model was loaded"):
+            build_index(small_corpus, index)
+        monkeypatch.setattr(indexer.building, "Embedder", lambda *a, **k: embedder)
+        assert not build_index(small_corpus, index).no_change
+        monkeypatch.setattr(indexer.building, "Embedder", no_model)
+        assert build_index(small_corpus, index).no_change
+    from indexer.chunking import ChunkParams
+
+    assert not build_index(small_corpus, index, embedder=embedder, params=ChunkParams(200, 40)).no_change
+    assert not build_index(small_corpus, index, embedder=embedder, rebuild=True).no_change
+
+
+def test_leftovers_of_killed_builds_are_cleaned(small_corpus, tmp_path, embedder):
+    """What a build killed at each stage leaves: a scratch folder, a pointer
+    file, and a complete version renamed into place that never went live."""
+    import shutil
+
+    index = tmp_path / "index"
+    build_index(small_corpus, index, embedder=embedder)
+    store = IndexStore(index)
+    live = store.current_name()
+    before = _answers(index, embedder)
+
+    def plant():
+        (index / "versions" / ".tmp-dead0001").mkdir()
+        (index / "versions" / ".tmp-dead0001" / "vectors.npy").write_bytes(b"x" * 1000)
+        (index / ".CURRENT.dead0001").write_text("v-never\n", encoding="utf-8")
+        time.sleep(0.01)
+        shutil.copytree(index / "versions" / live, index / "versions" / "v29991231-235959-orphan")
+
+    plant()
+    r = subprocess.run([sys.executable, "-m", "indexer", "build", "--clean", "--index", str(index)],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0 and r.stdout.startswith("已清理 3 项"), r.stdout + r.stderr
+    assert sorted(p.name for p in (index / "versions").iterdir()) == [live]
+    assert list(index.glob(".CURRENT.*")) == [] and store.current_name() == live
+    assert _answers(index, embedder) == before
+    r = subprocess.run([sys.executable, "-m", "indexer", "build", "--clean", "--index", str(index)],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.stdout.strip() == "没有需要清理的残留。"
+    plant()  # the next build, even one with nothing to do, cleans too
+    report = build_index(small_corpus, index, embedder=embedder)
+    assert report.no_change and len(report.cleaned) == 3 and "已清理中断的构建留下的 3 项" in report.summary()
+    assert sorted(p.name for p in (index / "versions").iterdir()) == [live]
+
+
+def test_number_of_kept_versions_is_a_setting(small_corpus, tmp_path, embedder, monkeypatch):
+    index = tmp_path / "index"
+    monkeypatch.setenv("PARTYQA_KEEP_VERSIONS", "3")
+    names = []
+    for i in range(5):
+        (small_corpus / "c.txt").write_text(f"补充报告{i}\n开展活动{i}次。\n", encoding="utf-8")
+        names.append(build_index(small_corpus, index, embedder=embedder).version)
+    assert sorted(p.name for p in (index / "versions").iterdir()) == sorted(names[-3:])
+    monkeypatch.setenv("PARTYQA_KEEP_VERSIONS", "1")
+    assert IndexStore(index).clean() == sorted(names[-3:-1])
+    assert [p.name for p in (index / "versions").iterdir()] == [names[-1]]

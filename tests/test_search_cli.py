@@ -99,15 +99,30 @@ def test_cli_json_contract(reports_index):
         assert (corpus / h["doc"]).read_text(encoding="utf-8")[h["start"]:h["end"]] == h["text"]
 
 
-def test_cli_batch_prints_one_json_per_line(reports_index, tmp_path):
+def test_cli_batch_prints_one_line_per_input_line(reports_index, tmp_path):
+    """Output line n answers input line n, blank and unusable lines included,
+    so results can be pasted next to the questions."""
     _, index = reports_index
     qfile = tmp_path / "q.txt"
-    qfile.write_text("科普活动\n\n谈心谈话\n主题教育\n", encoding="utf-8")
+    qfile.write_bytes("科普活动\n\n谈心谈话\r\n \x01\x02\n全市开展了多少项科普活动？".encode("utf-8"))
     r = run_cli("search", "--batch", str(qfile), "--index", str(index), "--json", "--mode", "keyword")
+    assert r.returncode == 0, r.stderr
     lines = [json.loads(l) for l in r.stdout.splitlines()]
-    assert [l["query"] for l in lines] == ["科普活动", "谈心谈话", "主题教育"]
+    assert [l["query"] for l in lines] == ["科普活动", "", "谈心谈话", "", "全市开展了多少项科普活动？"]
+    assert [bool(l["hits"]) for l in lines] == [True, False, True, False, True]
     r = run_cli("ask", "--batch", str(qfile), "--index", str(index), "--json")
-    assert len(r.stdout.splitlines()) == 3
+    asked = [json.loads(l) for l in r.stdout.splitlines()]
+    assert [a["query"] for a in asked] == [l["query"] for l in lines]
+    assert asked[1] == {**asked[1], "query": "", "found": False, "answers": [], "hits": []}
+    assert asked[4]["answers"][0]["text"] == "18153项"
+    r = run_cli("ask", "--batch", str(qfile), "--index", str(index))
+    out = r.stdout.split("\n")
+    assert out[-1] == "" and len(out) - 1 == 5, r.stdout
+    assert out[1] == out[3] == ""
+    assert out[4].split("\t")[:2] == ["全市开展了多少项科普活动？", "18153项"]
+    r = run_cli("search", "--batch", str(qfile), "--index", str(index), "--mode", "keyword")
+    out = r.stdout.split("\n")[:-1]
+    assert len(out) == 5 and out[0].startswith("科普活动\t") and "\n" not in out[0]
 
 
 def test_cli_chunks_json():
