@@ -363,7 +363,7 @@ class Answerer:
         """Whether a passage is of the asked time (a target for 今年/2026年目标, a
         result for 去年/2025年): None when it is of the other time, else a
         score adjustment, lower when the passage's time is unknown."""
-        want = match.tense.get(hit.chunk.doc, "") if match.tense else ""
+        want = match.tense(hit.chunk.doc)
         if not want:
             return 0.0
         have = passage_tense(hit.chunk.section, self._doc_meta(hit.chunk.doc).get("year"))

@@ -33,7 +33,7 @@ from .building import check_model
 from .chunking import Chunk
 from .embedding import Embedder
 from .quantities import QUANTITY_Q, asked_unit, holds_asked_quantity
-from .scope import MULTI_YEAR, ScopeMatch, passage_tense, resolve_scope
+from .scope import MULTI_YEAR, ScopeMatch, Vocabulary, passage_tense, resolve_scope
 from .stores import Ranking, Snapshot, Store, open_store
 from .textnorm import normalize_query
 
@@ -141,7 +141,10 @@ class Searcher:
 
     def resolve(self, query: str) -> ScopeMatch:
         """The documents a question names by place, body or year (see :mod:`indexer.scope`)."""
-        return resolve_scope(query, self.documents)
+        vocab = self.__dict__.get("_vocab")
+        if vocab is None:
+            vocab = self.__dict__["_vocab"] = Vocabulary.of(self.documents)
+        return resolve_scope(query, self.documents, vocab)
 
     def _time_fit(self, chunk: Chunk, match: ScopeMatch) -> float:
         """+1 for a passage of the asked time, -1 for one of the other time, 0 when either is unknown;
@@ -149,7 +152,7 @@ class Searcher:
         year = self.documents.get(chunk.doc, {}).get("year")
         if year is None:
             return 0.0
-        want = match.tense.get(chunk.doc, "")
+        want = match.tense(chunk.doc)
         have = passage_tense(chunk.section, year)
         fit = 0.0 if not (want and have) else 1.0 if want == have else -1.0
         scope = match.scope
@@ -213,8 +216,7 @@ class Searcher:
                 if holds_asked_quantity(fetched[i].text, asked):
                     fused[i] += f.answer_type
             order = sorted(head, key=lambda i: -fused[i]) + order[len(head):]
-        if mode == "hybrid" and f.time and match is not None and (
-                any(match.tense.values()) or match.scope.years or match.scope.relative or match.scope.multi_year):
+        if mode == "hybrid" and f.time and match is not None and match.timed:
             head = order[: max(f.answer_type_depth, k)]
             todo = [i for i in head if i not in fetched]
             fetched.update(zip(todo, self.snapshot.chunks(todo) if todo else []))

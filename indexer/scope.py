@@ -18,7 +18,7 @@ Usage::
     from indexer.scope import resolve_scope
     match = resolve_scope("重庆2025年新能源汽车产量是多少？", searcher.documents)
     match.docs        # ['重庆市_2026政府工作报告.txt']
-    match.tense       # {'重庆市_2026政府工作报告.txt': 'review'}
+    match.tense('重庆市_2026政府工作报告.txt')   # 'review': 2025 is that report's past
     resolve_scope("吉林省粮食产量", searcher.documents).message   # '语料中没有吉林省的报告。'
 """
 
@@ -80,7 +80,37 @@ class ScopeMatch:
     scope: Scope
     docs: list[str] | None  # None: the question names no scope that narrows the corpus
     message: str = ""  # set when the named scope matches no document
-    tense: dict[str, str] = field(default_factory=dict)  # per document: "plan" | "review" | ""
+    years: dict[str, int | None] = field(default_factory=dict)  # each document's year
+
+    def tense(self, doc: str) -> str:
+        """What the question asks of ``doc``: "plan", "review" or ""."""
+        return doc_tense(self.scope, self.years.get(doc))
+
+    @property
+    def timed(self) -> bool:
+        """Whether the question asks for a time at all (a year, 今年, a target, a total over years)."""
+        s = self.scope
+        return bool(s.years or s.relative or s.period or s.tense or s.multi_year)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a corpus lets a question name, computed once per index version:
+    body aliases, and which documents have a place or a year."""
+
+    aliases: dict[str, frozenset[str]]
+    years: dict[str, int | None]
+    has_places: bool
+    has_years: bool
+
+    @classmethod
+    def of(cls, documents: dict[str, dict]) -> "Vocabulary":
+        aliases: dict[str, set[str]] = {}
+        for path, meta in documents.items():
+            for alias in body_aliases(meta.get("body") or ""):
+                aliases.setdefault(alias, set()).add(path)
+        return cls({a: frozenset(p) for a, p in aliases.items()}, {p: m.get("year") for p, m in documents.items()},
+                   any(m.get("place") for m in documents.values()), any(m.get("year") for m in documents.values()))
 
 
 def _non_overlapping(spans: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
@@ -100,14 +130,10 @@ def _find_all(text: str, word: str) -> list[int]:
     return out
 
 
-def parse_scope(query: str, documents: dict[str, dict]) -> Scope:
-    """Places, bodies and years named in ``query``, with the vocabulary of bodies taken from ``documents``."""
+def parse_scope(query: str, vocab: Vocabulary) -> Scope:
+    """Places, bodies and years named in ``query``, with the vocabulary of bodies taken from the corpus."""
     found: list[tuple[int, int, object]] = []
-    aliases: dict[str, set[str]] = {}
-    for path, meta in documents.items():
-        for alias in body_aliases(meta.get("body") or ""):
-            aliases.setdefault(alias, set()).add(path)
-    for alias in aliases:
+    for alias in vocab.aliases:
         found += [(at, at + len(alias), ("body", alias)) for at in _find_all(query, alias)]
     found += [(m.start, m.end, ("place", m.place)) for m in find_places(query)]
     for w in NATIONAL_WORDS:
@@ -212,17 +238,17 @@ def doc_tense(scope: Scope, doc_year: int | None) -> str:
     return scope.tense
 
 
-def resolve_scope(query: str, documents: dict[str, dict]) -> ScopeMatch:
-    """The documents ``query`` may be answered from."""
-    scope = parse_scope(query, documents)
+def resolve_scope(query: str, documents: dict[str, dict], vocab: Vocabulary | None = None) -> ScopeMatch:
+    """The documents ``query`` may be answered from; pass ``vocab`` (:meth:`Vocabulary.of`
+    the same documents) to spare the per-document work on every question."""
+    vocab = vocab or Vocabulary.of(documents)
+    scope = parse_scope(query, vocab)
     if not scope.named:
-        return ScopeMatch(scope, None, tense={p: doc_tense(scope, m.get("year")) for p, m in documents.items()})
+        return ScopeMatch(scope, None, years=vocab.years)
     docs = set(documents)
     if scope.bodies:
-        named = {p for p, m in documents.items() if set(scope.bodies) & body_aliases(m.get("body") or "")}
-        docs &= named
-    has_places = any(m.get("place") for m in documents.values())
-    if scope.places and has_places:
+        docs &= set().union(*(vocab.aliases[b] for b in scope.bodies))
+    if scope.places and vocab.has_places:
         by_place = set()
         for name in scope.places:
             by_place |= _place_docs(place_of(name), documents)
@@ -235,18 +261,18 @@ def resolve_scope(query: str, documents: dict[str, dict]) -> ScopeMatch:
         national = {p for p, m in documents.items() if m.get("place") == NATIONAL}
         if national:
             docs &= national
-    if scope.years and any(m.get("year") for m in documents.values()):
+    if scope.years and vocab.has_years:
         dated = {p for p in docs if any(_year_fits(y, documents[p].get("year")) for y in scope.years)}
         undated = {p for p in docs if not documents[p].get("year")}
         if not dated:
             where = "".join(scope.places) or ("全国" if scope.national else "")
             years = "、".join(f"{y}年" for y in scope.years)
-            return ScopeMatch(scope, [], f"语料中没有{where}{years}的报告，无法回答。")
+            return ScopeMatch(scope, [], f"语料中没有{where}{years}的报告，无法回答。", vocab.years)
         docs = dated | undated
     if not docs:
         return ScopeMatch(scope, [], f"语料中没有{scope.describe()}的报告，无法回答。")
     keep = sorted(docs) if docs != set(documents) else None
-    return ScopeMatch(scope, keep, tense={p: doc_tense(scope, documents[p].get("year")) for p in docs})
+    return ScopeMatch(scope, keep, years=vocab.years)
 
 
 def filter_documents(documents: dict[str, dict], *, years: list[int] | None = None,

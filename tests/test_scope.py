@@ -118,7 +118,7 @@ def test_scope_picks_the_named_document_or_says_none_matches(gov_answerer):
     assert resolve_scope("吉林省粮食产量是多少", docs).message == "语料中没有吉林省的报告，无法回答。"
     assert resolve_scope("浙江2023年地区生产总值", docs).docs == []
     m = resolve_scope("重庆去年新能源汽车产量", docs)
-    assert m.tense["重庆市_2026政府工作报告.txt"] == "review"
+    assert m.tense("重庆市_2026政府工作报告.txt") == "review"
     assert filter_documents(docs, places=["浙江"]) == ["浙江省_2026政府工作报告.txt"]
     assert sorted(filter_documents(docs, years=[2024])) == ["国务院_2024政府工作报告.txt"]
 
