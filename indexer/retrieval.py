@@ -38,7 +38,6 @@ from .stores import Ranking, Snapshot, Store, open_store
 from .textnorm import normalize_query
 
 MODES = ("hybrid", "dense", "keyword")
-MAX_QUERY_CHARS = 2000  # longer input is cut: no question is that long, and cost stays bounded
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,8 @@ def within(docs: list[str] | None, scope_docs: list[str] | None) -> list[str] | 
         return scope_docs
     if scope_docs is None:
         return docs
-    return [d for d in docs if d in set(scope_docs)]
+    keep = set(scope_docs)
+    return [d for d in docs if d in keep]
 
 
 class Searcher:
@@ -108,6 +108,8 @@ class Searcher:
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion
+        self._qvecs: dict[str, np.ndarray] = {}
+        self._vocab: Vocabulary | None = None  # the snapshot's documents never change
 
     @classmethod
     def open(cls, store: str | Path | Store | None = None, model: str | None = None, *,
@@ -132,7 +134,7 @@ class Searcher:
     def query_vector(self, query: str) -> np.ndarray:
         """The question's embedding, kept for the few questions last asked
         (answering compares it with candidate sentences)."""
-        cache = self.__dict__.setdefault("_qvecs", {})
+        cache = self._qvecs
         if query not in cache:
             if len(cache) >= 64:
                 cache.pop(next(iter(cache)))
@@ -141,10 +143,9 @@ class Searcher:
 
     def resolve(self, query: str) -> ScopeMatch:
         """The documents a question names by place, body or year (see :mod:`indexer.scope`)."""
-        vocab = self.__dict__.get("_vocab")
-        if vocab is None:
-            vocab = self.__dict__["_vocab"] = Vocabulary.of(self.documents)
-        return resolve_scope(query, self.documents, vocab)
+        if self._vocab is None:
+            self._vocab = Vocabulary.of(self.documents)
+        return resolve_scope(query, self.documents, self._vocab)
 
     def _time_fit(self, chunk: Chunk, match: ScopeMatch) -> float:
         """+1 for a passage of the asked time, -1 for one of the other time, 0 when either is unknown;
