@@ -314,8 +314,9 @@ class Answerer:
             result.answers = self._quantity_answers(query, hits, match)
         elif kind == "date":
             result.answers = self._span_answers(query, hits, DATE, match)
-        if result.answers and kind == "indicator":
-            result.kind = "quantity"
+        if kind == "indicator":
+            # A keyword query gets a figure when one is stated, else a sentence.
+            result.kind = "quantity" if result.answers else "passage"
         if not result.answers and kind != "quantity":
             # A how-many question is answered by a figure or not at all.
             result.answers = self._sentence_answers(query, hits, match)
