@@ -231,6 +231,7 @@ class Candidate:
     sent_end: int
     masked: bool
     object: float = 0.0  # share of the question's object words in the sentence
+    unit: str = ""
 
 
 class Answerer:
@@ -373,12 +374,12 @@ class Answerer:
         return 0.0 if have else -self.params.unknown_time
 
     def _candidates(self, query: str, hits: list[Hit], pattern_fn, match: ScopeMatch,
-                    by_clause: bool = True, unit_ok=None, span_ok=None) -> list[Candidate]:
+                    by_clause: bool = True, span_ok=None) -> list[Candidate]:
         """Spans found by ``pattern_fn`` in the hits' sentences, scored by how
         well their clause (or, with ``by_clause=False``, their sentence)
         matches the question's object, the asked unit, and the hit's rank.
-        Spans in passages of the wrong time, or whose unit ``unit_ok``
-        rejects, are not candidates."""
+        Spans in passages of the wrong time, or that ``span_ok`` rejects,
+        are not candidates."""
         objects = self._object_weights(query, match)
         terms = {**{t: w for t, w in self._term_weights(query).items()
                     if not any(t in o or o in t for o in objects if o not in query)}, **objects}
@@ -407,8 +408,6 @@ class Answerer:
                 period_words = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead[lead.rfind("\n") + 1:]))
                 for m in pattern_fn(sent):
                     unit = m.groupdict().get("unit") or ""
-                    if unit_ok is not None and not unit_ok(unit):
-                        continue
                     if span_ok is not None and not span_ok(sent, m):
                         continue
                     # Object match: question words in the same clause, nearer is better.
@@ -446,7 +445,7 @@ class Answerer:
                         score += self.params.rank if ranks & clause_ranks else -self.params.rank
                     masked = "*" in m.group(0)
                     cands.append(Candidate(score, hi, h.chunk.start + ss + m.start(), h.chunk.start + ss + m.end(),
-                                           h.chunk.start + ss, h.chunk.start + se, masked, obj_share))
+                                           h.chunk.start + ss, h.chunk.start + se, masked, obj_share, unit))
         cands.sort(key=lambda c: -c.score)
         return cands
 
@@ -517,8 +516,8 @@ class Answerer:
 
         # A growth rate is not an amount: 地区生产总值是多少 is never answered by 增长5.3%.
         # 提高多少 may be either (5% or 24元): an amount only when no rate is stated.
-        find = lambda ok: self._stated(query, hits, self._candidates(query, hits, lambda sent: quantities(sent, asked), match,
-                                                        unit_ok=ok, span_ok=right_kind))
+        found = self._candidates(query, hits, lambda sent: quantities(sent, asked), match, span_ok=right_kind)
+        find = lambda ok: self._stated(query, hits, [c for c in found if ok(c.unit)])
         if measure == "rate":
             cands = find(rate) or find(level)
         else:

@@ -278,6 +278,7 @@ def resolve_scope(query: str, documents: dict[str, dict], vocab: Vocabulary | No
 def filter_documents(documents: dict[str, dict], *, years: list[int] | None = None,
                      bodies: list[str] | None = None, places: list[str] | None = None) -> list[str]:
     """Documents matching explicit filters (CLI ``--year/--body/--place``, the app's pickers)."""
+    asked = [place_of(x) for x in places or ()]
     out = []
     for path, m in documents.items():
         if years and m.get("year") not in years:
@@ -286,7 +287,6 @@ def filter_documents(documents: dict[str, dict], *, years: list[int] | None = No
             continue
         if places:
             p = place_of(m.get("place") or "")
-            asked = [place_of(x) for x in places]
             if p is None or not any(a and (a.name == p.name or a.within(p) and p.level >= 1) for a in asked):
                 continue
         out.append(path)
