@@ -60,6 +60,19 @@ class Place:
         return self.level >= other.level and self.adcode[:keep] == other.adcode[:keep]
 
 
+def level_word(name: str) -> str:
+    """How a report of ``name`` speaks of its own area (全市, 全省, 全区, 全县):
+    the word after 全. Municipalities are provinces that say 全市; the national
+    level says 全国. "" for unknown places."""
+    p = place_of(name) if name else None
+    if p is None:
+        return ""
+    if p.level == 0:
+        return "国"
+    m = re.search(r"(省|市|自治区|区|县|州|盟)$", p.name)
+    return {"自治区": "区"}.get(m.group(1), m.group(1)) if m else ""
+
+
 def short_name(name: str) -> str:
     """浙江省 → 浙江, 广西壮族自治区 → 广西, 淮北市 → 淮北; one-character
     stems keep their suffix (忠县 stays 忠县)."""

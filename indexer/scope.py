@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from .chunking import PERIOD_LEAD
 from .keywords import word_tokens
 from .metadata import body_aliases
-from .places import ABBREVIATIONS, NATIONAL, NATIONAL_WORDS, Place, find_places, place_of
+from .places import ABBREVIATIONS, NATIONAL, NATIONAL_WORDS, Place, find_places, level_word, place_of
 
 # Five-year plan periods by name (十四五 = 2021–2025).
 PLAN_PERIODS = {"十三五": (2016, 2020), "十四五": (2021, 2025), "十五五": (2026, 2030), "十六五": (2031, 2035)}
@@ -41,6 +41,8 @@ THIS_YEAR = re.compile(r"今年|本年|当年|本年度")
 LAST_YEAR = re.compile(r"去年|上年|上一年|过去一年|前一年")
 # 我市, 全省: the question is about the local body, even when it names a national award (全国创新争先奖).
 LOCAL = re.compile(r"我市|本市|全市|我省|本省|全省|我区|本区|我县|本县|我州")
+# 全市 asks about a city's (or a municipality's) report, not a province's: 全省 the reverse.
+AREA_WORD = re.compile(r"(?:全|我|本)(省|市|县)")
 # Words that ask for a plan (a target) or for what was done (a result).
 PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|安排|任务")
 RESULT_WORDS = re.compile(r"完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计")
@@ -65,6 +67,7 @@ class Scope:
     relative: str = ""  # "this" (今年) | "last" (去年) | ""
     tense: str = ""  # "plan" | "review" | "" from the question's own words
     multi_year: bool = False  # a total over years is asked (十四五期间, 累计, 五年来)
+    area: str = ""  # 市 for 全市/我市, 省 for 全省: the kind of place whose report is asked
     spans: tuple[tuple[int, int], ...] = ()
 
     @property
@@ -105,6 +108,7 @@ class Vocabulary:
     years: dict[str, int | None]
     has_places: bool
     has_years: bool
+    area: dict[str, str] = field(default_factory=dict)  # each document's 市/省/县 (see places.level_word)
 
     @classmethod
     def of(cls, documents: dict[str, dict]) -> "Vocabulary":
@@ -113,7 +117,8 @@ class Vocabulary:
             for alias in body_aliases(meta.get("body") or ""):
                 aliases.setdefault(alias, set()).add(path)
         return cls({a: frozenset(p) for a, p in aliases.items()}, {p: m.get("year") for p, m in documents.items()},
-                   any(m.get("place") for m in documents.values()), any(m.get("year") for m in documents.values()))
+                   any(m.get("place") for m in documents.values()), any(m.get("year") for m in documents.values()),
+                   {p: level_word(m.get("place") or "") for p, m in documents.items()})
 
 
 def _non_overlapping(spans: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
@@ -181,6 +186,7 @@ def parse_scope(query: str, vocab: Vocabulary) -> Scope:
         bodies=tuple(dict.fromkeys(v[1] for _, _, v in kept if v[0] == "body")),
         years=tuple(dict.fromkeys(years)), period=period, relative=relative, tense=tense,
         multi_year=bool(period or MULTI_YEAR.search(query)),
+        area=m.group(1) if (m := AREA_WORD.search(query)) else "",
         spans=tuple(sorted(spans)),
     )
 
@@ -253,13 +259,23 @@ def doc_tense(scope: Scope, doc_year: int | None) -> str:
     return scope.tense
 
 
+def _of_area(docs: set[str], scope: Scope, vocab: Vocabulary) -> set[str]:
+    """``docs`` less the reports of another kind of place than 全市/全省 asks
+    (全市粮食产量 is not asked of a province's report); when none is of the
+    asked kind, all of them (the word is then only a manner of speaking)."""
+    if not scope.area:
+        return docs
+    return {p for p in docs if vocab.area.get(p, "") in ("", scope.area)} or docs
+
+
 def resolve_scope(query: str, documents: dict[str, dict], vocab: Vocabulary | None = None) -> ScopeMatch:
     """The documents ``query`` may be answered from; pass ``vocab`` (:meth:`Vocabulary.of`
     the same documents) to spare the per-document work on every question."""
     vocab = vocab or Vocabulary.of(documents)
     scope = parse_scope(query, vocab)
     if not scope.named:
-        return ScopeMatch(scope, None, years=vocab.years)
+        docs = _of_area(set(documents), scope, vocab)
+        return ScopeMatch(scope, sorted(docs) if docs != set(documents) else None, years=vocab.years)
     docs = set(documents)
     if scope.bodies:
         docs &= set().union(*(vocab.aliases[b] for b in scope.bodies))
@@ -286,6 +302,8 @@ def resolve_scope(query: str, documents: dict[str, dict], vocab: Vocabulary | No
         docs = dated | undated
     if not docs:
         return ScopeMatch(scope, [], f"语料中没有{scope.describe()}的报告，无法回答。")
+    if not scope.places:
+        docs = _of_area(docs, scope, vocab)
     keep = sorted(docs) if docs != set(documents) else None
     return ScopeMatch(scope, keep, years=vocab.years)
 

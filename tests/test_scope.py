@@ -151,6 +151,12 @@ def test_scope_picks_the_named_document_or_says_none_matches(gov_answerer):
     assert resolve_scope("浙江2023年地区生产总值", docs).docs == []
     m = resolve_scope("重庆去年新能源汽车产量", docs)
     assert m.tense("重庆市_2026政府工作报告.txt") == "review"
+    # 全市 asks of a city's or a municipality's report, 全省 of a province's; with no report of
+    # that kind in the corpus the word narrows nothing.
+    assert resolve_scope("全市新能源汽车产量是多少", docs).docs == ["重庆市_2026政府工作报告.txt"]
+    assert resolve_scope("去年全省粮食产量是多少", docs).docs == ["浙江省_2026政府工作报告.txt"]
+    national = {p: m for p, m in docs.items() if p.startswith("国务院")}
+    assert resolve_scope("全市新能源汽车产量是多少", national).docs is None
     assert filter_documents(docs, places=["浙江"]) == ["浙江省_2026政府工作报告.txt"]
     assert sorted(filter_documents(docs, years=[2024])) == ["国务院_2024政府工作报告.txt"]
 
