@@ -33,7 +33,7 @@ from .quantities import CN_DIGITS, QUANTITY_Q, RATE_UNITS, UNITS, asked_unit, qu
 from .retrieval import Hit, Searcher, within
 from .chunking import period_lead
 from .scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
-                    passage_period, passage_tense)
+                    passage_period, passage_tense, period_mark)
 from .textnorm import normalize_query
 
 DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
@@ -53,8 +53,12 @@ SHARE_BEFORE = re.compile(r"(?:比重|占比|比例|[率]|强度)(?:达到|达|�
 # a flow over the period (累计, 新增, 五年…) is not.
 REACHED_BEFORE = re.compile(r"(?:至|到|达到|达|突破|超过|增至)(?:了)?(?:近|约|超过|超)?$")
 FLOW_WORDS = re.compile(r"累计|新增|新设|共计|总计|合计|[两二三四五十]年|年均|十[三四五]五")
+CONTINUES = re.compile(r"\s*(?:达到|达|为|增长|同比|比上年|较上年|占)")
+MILESTONE_BEFORE = re.compile(r"(?:突破|迈上|跨上|跃上|站上|越过|跨越)$")
+EXACT_AFTER = re.compile(rf"(?:大?关口|台阶|大关)?[、，,]?(?:达到|达|为|实现)[近约超]?\d")
 # 从…提高到… states a change: the first figure is the old value.
 FROM_TO = re.compile(r"[^，。；]{0,12}?(?:提高|提升|增加|增长|扩大|上升|下降|降低|减少|压减|缩短|延长|升|降|增)(?:到|至|为)")
+FROM_BEFORE = re.compile(r"[从由](?:(?:19|20)\d{2}年(?:底|末)?的?)?$")
 ASKS_START = re.compile(r"[从由]多少|原来|原先|此前|之前")
 # Units of area answer only a question about area (粮食产量 is not 播种面积1584.6万亩).
 AREA_UNITS = ("亩", "公顷", "平方米", "平方公里", "平方千米")
@@ -91,6 +95,7 @@ class AnswerParams:
     min_candidate: float = 0.6  # below this no quantity is about the question's object
     unknown_time: float = 0.3  # a passage of unknown time, when the question names one
     extra_word: float = 0.3  # per word qualifying the object that the question lacks (人均)
+    missing_qualifier: float = 0.3  # the question's qualifier of the object absent (入境 of 入境游客)
     period_mismatch: float = 0.5  # a five-year total for a one-year question, or the reverse
     money_unit: float = 0.5  # an amount in 元 for a question about 投资, 收入 …
     rank: float = 0.5  # a clause of the asked rank (省级 for 省级), or of another
@@ -410,6 +415,7 @@ class Answerer:
         single_year = bool(match.scope.years or match.scope.relative) and not wants_period
         money = bool(MONEY_Q.search(query)) and asked is None
         ranks = set(RANK.findall(query))
+        qualifier, head = self._qualified_head(query, objects)
         cands: list[Candidate] = []
         for hi, h in enumerate(hits):
             time_fit = self._time_fit(h, match)
@@ -424,7 +430,8 @@ class Answerer:
                 obj_share = sum(w * mention_share(sent, t) for t, w in objects.items()) / obj_total if objects else 1.0
                 lead = text[max(0, ss - 200):ss]  # what the paragraph said before: 这五年，…
                 lead = lead[lead.rfind("\n") + 1:]
-                # The period of the sentence's paragraph or section (五年来，… / 这一年，…).
+                # The period of the sentence's paragraph or section (五年来，… / 这一年，…),
+                # or the last one the paragraph turned to before it (…这五年…。一年来，…).
                 para = passage_period(h.chunk.section, "")
                 if opening := period_lead(lead + sent):
                     para = passage_period(opening)
@@ -434,7 +441,11 @@ class Answerer:
                     if span_ok is not None and not span_ok(sent, m):
                         continue
                     # Object match: question words in the same clause, nearer is better.
-                    cl = next(((a, b) for a, b in clauses if a <= m.start() < b), (0, len(sent)))
+                    ci = next((i for i, (a, b) in enumerate(clauses) if a <= m.start() < b), None)
+                    cl = clauses[ci] if ci is not None else (0, len(sent))
+                    if ci and CONTINUES.match(sent, cl[0]):
+                        # …迈上6万亿元台阶，达到62661亿元: a clause with no subject continues the one before.
+                        cl = (clauses[ci - 1][0], cl[1])
                     clause = sent[cl[0]:cl[1]]
                     # Object match in [0, 3]: weighted share of question words in the
                     # same clause, nearer ones counting up to three times.
@@ -461,7 +472,7 @@ class Answerer:
                     score -= self.params.extra_word * len(self._modifiers(sent, objects, cl[0], m.start()))
                     # A five-year figure never answers for one year, nor the reverse; a loose
                     # sign (累计, 年均 elsewhere in the sentence) only counts against it.
-                    period = "multi" if PERIOD_WORDS.search(clause) else para
+                    period = "multi" if PERIOD_WORDS.search(clause) else period_mark(lead + sent[:m.start()]) or para
                     if period == "multi" and any(f"{y}年" in sent for y in match.scope.years):
                         period = ""  # 2025年… inside a 五年来 paragraph is that year's figure
                     elif (period == "multi" and REACHED_BEFORE.search(sent, 0, m.start())
@@ -473,6 +484,8 @@ class Answerer:
                         score -= self.params.period_mismatch
                     if money and unit.endswith("元"):
                         score += self.params.money_unit
+                    if head and mentions(clause, head) and not mentions(clause, qualifier):
+                        score -= self.params.missing_qualifier  # 接待游客11亿人次 is not 入境游客
                     clause_ranks = set(RANK.findall(clause))
                     if ranks and clause_ranks:
                         score += self.params.rank if ranks & clause_ranks else -self.params.rank
@@ -481,6 +494,18 @@ class Answerer:
                                            h.chunk.start + ss, h.chunk.start + se, masked, obj_share, unit))
         cands.sort(key=lambda c: -c.score)
         return cands
+
+    @staticmethod
+    def _qualified_head(query: str, objects: dict[str, float]) -> tuple[str, str]:
+        """The object word right before the question word (游客 in 接待入境游客多少人次)
+        and the object word right before it (入境), when the question has both."""
+        asked = QUANTITY_Q.search(query)
+        end = asked.start() if asked else len(query)
+        spans = sorted((at, at + len(t), t) for t in objects if 0 <= (at := query.rfind(t, 0, end)))
+        if len(spans) < 2:
+            return "", ""
+        (_, qe, qualifier), (hs, _, head) = spans[-2], spans[-1]
+        return (qualifier, head) if qe == hs else ("", "")
 
     @staticmethod
     def _modifiers(sent: str, objects: dict[str, float], start: int, end: int) -> set[str]:
@@ -543,8 +568,14 @@ class Answerer:
 
         def right_kind(sent: str, m: re.Match) -> bool:
             before = sent[max(0, m.start() - 6):m.start()]
+            # 突破6万亿元、达到62661亿元: the round figure is a milestone passed, the next one the value.
+            if MILESTONE_BEFORE.search(before) and EXACT_AFTER.match(sent, m.end()):
+                return False
             # 从796元/月提高至842元/月: the figure after 从 is where it started, not what it is now.
-            if before[-1:] in ("从", "由") and FROM_TO.match(sent, m.end()) and not ASKS_START.search(query):
+            if FROM_BEFORE.search(sent, 0, m.start()) and FROM_TO.match(sent, m.end()) and not ASKS_START.search(query):
+                return False
+            # 较2020年提高1.16岁、达到79.72岁: how much it rose is not how much it is.
+            if measure == "level" and not RATE_Q.search(query) and GROWTH_BEFORE.search(before):
                 return False
             if share:
                 return not GROWTH_BEFORE.search(before)
@@ -593,6 +624,8 @@ class Answerer:
         qgrams = _bigrams(query)
         best = None
         for hi, h in enumerate(hits[:3]):
+            if self._time_fit(h, match) is None:
+                continue  # a 2025 result does not answer a question about the 2026 target
             text = h.chunk.text
             for ss, se in sentences(text):
                 sent = text[ss:se]

@@ -47,6 +47,7 @@ PERIOD_LEAD_RANK = 8
 PERIOD_LEAD = re.compile(
     r"^(?P<lead>(?:这|过去|近)[一两二三四五十]年(?:来|间|里|中)?|[一两二三四五十]年来|"
     r"“?十[三四五六]五”?(?:时期|期间|以来)|(?:19|20)\d{2}年(?:以来)?)[，,]")
+INNER_PERIOD_LEAD = re.compile(r"(?<=[。！？])" + PERIOD_LEAD.pattern[1:])
 SHORT_TITLE_MIN, SHORT_TITLE_MAX = 6, 30
 INNER_PUNCT = re.compile(r"[，。；：！？,;:]")
 # A run-in heading is the line's first clause when the line goes on with body text.
@@ -151,6 +152,16 @@ def find_sections(doc: Document) -> list[Section]:
             rank = PERIOD_LEAD_RANK
         if rank is None:
             seen_body = seen_body or len(line) > SHORT_TITLE_MAX or bool(SENTENCE_END.search(line))
+            if seen_body:
+                # A paragraph may turn to another period mid-way (…这五年…。一年来，…).
+                for m in INNER_PERIOD_LEAD.finditer(raw):
+                    at = start + m.start("lead")
+                    if at > cur_start:
+                        sections.append(Section(tuple(lbl for _, lbl in stack), cur_start, at))
+                    cur_start = at
+                    while stack and stack[-1][0] >= PERIOD_LEAD_RANK:
+                        stack.pop()
+                    stack.append((PERIOD_LEAD_RANK, m.group("lead")))
             continue
         seen_body = True
         if lead > cur_start:

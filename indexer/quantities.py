@@ -34,7 +34,7 @@ REPORT_UNITS = (
 STANDARD_UNITS = (
     "个百分点|百分点|千瓦时|千瓦|兆瓦|吉瓦|标准箱|标箱|架次|辆次|艘次|列次|人天|户次|平方公里|平方千米|立方米|"
     "公顷|公斤|千克|克|千米|厘米|毫米|标准煤|吨标准煤|美元|港元|欧元|辆|艘|架|列|颗|枚|斤|担|床|张|株|棵|头|只|"
-    "口|块|栋|幢|层|间|孔|眼|盏|处|宗|笔|单|份|例|台套|套|张|卷|集|首|部|门|所|级|星|A|个|岁|周岁|"
+    "口|块|栋|幢|层|间|孔|眼|盏|处|宗|笔|单|份|例|台套|套|张|卷|集|首|部|门|所|星|A|个|岁|周岁|"
     # Units written in Latin letters in Chinese reports (智能算力1.7万P, 吞吐量4000万TEU).
     "PFlops|EFlops|P|TEU|GW|MW|kW|GB|TB"
 )
@@ -50,8 +50,13 @@ def _dictionary_measure_words() -> list[str]:
             and not set(w) & _NUMERAL_CHARS]
 
 
+# Measure words that after a number name a class, not an amount (两万亿级城市, 5A级景区, 第一代).
+NOT_AMOUNT = {"级", "代", "些", "番"}
+
+
 def _unit_alternation() -> str:
     words = set(REPORT_UNITS.split("|")) | set(STANDARD_UNITS.split("|")) | set(_dictionary_measure_words())
+    words -= NOT_AMOUNT
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
@@ -66,7 +71,7 @@ def _quantity_pattern(units: str) -> re.Pattern:
     return re.compile(
         rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
         rf"(?P<num>{NUMBER})(?P<mag>(?:[万亿]|[千百](?!瓦|米|克|分点)){{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
-        rf"(?:(?P<unit>{units})(?P<per>[/／](?:人|户|月|年|天|吨|小时|平方米|亩|公里|千瓦时))?)?"
+        rf"(?:(?P<unit>{units})(?P<per>(?:[/／]|每)(?:人|户|月|年|天|吨|小时|立方米|平方米|亩|公里|千瓦时))?)?"
     )
 
 
@@ -131,6 +136,8 @@ def quantities(text: str, asked: str | None = None) -> list[re.Match]:
             continue
         if text[max(0, m.start() - 1):m.start()] in NOT_QUANTITY_BEFORE and not m.group("pre"):
             continue
+        if text[m.end():m.end() + 1] in NOT_AMOUNT:
+            continue  # 两万亿级城市 is a class of cities
         if num[0] in CN_DIGITS and not (_plausible_cn_number(m) or _asked_cn_count(m, asked)):
             continue
         # 2023年, ****年, 9月 are dates, not counts.

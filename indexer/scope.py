@@ -44,8 +44,8 @@ LOCAL = re.compile(r"我市|本市|全市|我省|本省|全省|我区|本区|我
 # 全市 asks about a city's (or a municipality's) report, not a province's: 全省 the reverse.
 AREA_WORD = re.compile(r"(?:全|我|本)(省|市|县)")
 # Words that ask for a plan (a target) or for what was done (a result).
-PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|安排|任务")
-RESULT_WORDS = re.compile(r"完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计")
+PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|要完成|安排|任务")
+RESULT_WORDS = re.compile(r"(?<![要将])完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计|现在|目前|如今")
 # Words that make a figure a total over years (这五年, “十四五”时期, 累计).
 MULTI_YEAR = re.compile(r"五年|十三五|十四五|十五五|累计|年均")
 # The same without 累计, which also states a stock at one year's end (累计建成5G基站…).
@@ -205,6 +205,19 @@ def passage_tense(section: str, doc_year: int | None) -> str:
     if any(y >= doc_year for y in years) or any(b >= doc_year for b, _ in periods) or _PLAN_HEAD.search(top):
         return "plan"
     return ""
+
+
+# Where a paragraph turns from one period to the other (这五年，… / 一年来，…完成地区生产总值…).
+PERIOD_MARK = re.compile(r"(?P<multi>五年来|这五年|过去五年|近五年|“?十四五”?(?:时期|以来|期间))|"
+                         r"(?P<single>一年来|这一年|过去一年|刚刚过去的(?:19|20)\d{2}年)")
+
+
+def period_mark(text: str) -> str:
+    """"multi" or "single" for the last period mark in ``text``, "" when it has none."""
+    last = None
+    for last in PERIOD_MARK.finditer(text):
+        pass
+    return "" if last is None else "multi" if last.group("multi") else "single"
 
 
 def passage_period(section: str, text: str = "") -> str:
