@@ -72,7 +72,7 @@ def seekdb_url(tmp_path_factory):
     import sys
     import time
 
-    from indexer.seekdb import PASSWORD_ENV
+    from indexer.config import PASSWORD_ENV
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

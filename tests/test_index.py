@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.building import ModelMismatch, build_index
+from indexer.building import build_index
+from indexer.errors import ModelMismatch
 from indexer.retrieval import Searcher
-from indexer.storage import BuildLocked, IndexCorrupt, IndexStore
+from indexer.errors import BuildLocked, IndexCorrupt
+from indexer.store.embedded import IndexStore
 
 from conftest import REPO
 

@@ -14,7 +14,7 @@ import pytest
 from indexer.building import build_index
 from indexer.corpus import UploadError, delete_document, save_upload
 from indexer.loading import load_corpus
-from indexer.storage import IndexStore
+from indexer.store.embedded import IndexStore
 
 from conftest import REPO
 

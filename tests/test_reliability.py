@@ -11,7 +11,7 @@ import pytest
 from indexer.building import build_index
 from indexer.loading import LoadError, load_corpus, load_document
 from indexer.retrieval import Searcher
-from indexer.storage import IndexStore
+from indexer.store.embedded import IndexStore
 
 from conftest import REPO
 
