@@ -124,12 +124,6 @@ class Settings:
             seekdb_password=env.get(PASSWORD_ENV, ""),
         )
 
-def log_file(env: Mapping[str, str] | None = None) -> Path:
-    """The log file ($PARTYQA_LOG, else ``partyqa.log`` in the cache folder);
-    never raises, so that errors about other settings can still be logged."""
-    env = os.environ if env is None else env
-    return Path(env["PARTYQA_LOG"]) if env.get("PARTYQA_LOG") else default_cache(env) / "partyqa.log"
-
     @property
     def app_store(self) -> str:
         """The app's index: ``PARTYQA_STORE``, else ``PARTYQA_INDEX``, else ``index``."""
@@ -139,6 +133,13 @@ def log_file(env: Mapping[str, str] | None = None) -> Path:
         """The store to use: an explicit spec (a CLI option), else
         ``PARTYQA_STORE``, else ``default``."""
         return str(spec) if spec else (self.store or default)
+
+
+def log_file(env: Mapping[str, str] | None = None) -> Path:
+    """The log file ($PARTYQA_LOG, else ``partyqa.log`` in the cache folder);
+    never raises, so that errors about other settings can still be logged."""
+    env = os.environ if env is None else env
+    return Path(env["PARTYQA_LOG"]) if env.get("PARTYQA_LOG") else default_cache(env) / "partyqa.log"
 
 
 def keep_versions() -> int:

@@ -109,9 +109,9 @@ def test_citation_format():
 
 def test_report_question_set_targets(answerer):
     """The figures the closing note reports, held to the issue's targets."""
-    from indexer.bench import evaluate_answers
+    from bench.answers import evaluate_answers
 
-    items = [json.loads(l) for l in (REPO / "tests/data/report_questions.jsonl").read_text(encoding="utf-8").splitlines() if l]
+    items = [json.loads(l) for l in (REPO / "bench/data/report_questions.jsonl").read_text(encoding="utf-8").splitlines() if l]
     res = evaluate_answers(answerer.searcher.snapshot.version.path.parent.parent, items, answerer.searcher.embedder)
     assert res["quantity_exact_match"] >= 0.9
     assert res["masked_flagged"] >= 0.8

@@ -189,8 +189,8 @@ DISK_FULL_DRIVER = r"""
 import json, os, shutil, sys
 sys.path.insert(0, {repo!r})  # this checkout, not whichever one the environment installed
 from indexer import cli
-from indexer.store.embedded import IndexStore
 from indexer.embedding import Embedder
+from indexer.store.embedded import IndexStore
 
 mnt, site, out = sys.argv[1], sys.argv[2], sys.argv[3]
 shutil.copytree(os.path.join(site, "index"), os.path.join(mnt, "index"))

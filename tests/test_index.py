@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 from indexer.building import build_index
-from indexer.errors import ModelMismatch
+from indexer.errors import BuildLocked, IndexCorrupt, ModelMismatch
 from indexer.retrieval import Searcher
-from indexer.errors import BuildLocked, IndexCorrupt
 from indexer.store.embedded import IndexStore
 
 from conftest import REPO

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.datasets import load_report_questions
+from bench.metrics import rank_metrics
 from indexer.answering import Answerer
-from indexer.bench import load_report_questions, rank_metrics
 from indexer.building import build_index
-from indexer.errors import StoreUnavailable
-from indexer.store.oceanbase import OceanBaseStore
+from indexer.errors import BuildLocked, StoreUnavailable
 from indexer.retrieval import Searcher
-from indexer.errors import BuildLocked
+from indexer.store.oceanbase import OceanBaseStore
 
 from conftest import CORPUS, REPO
 

@@ -51,7 +51,7 @@ def test_question_sets_point_at_real_passages(name):
     from indexer.loading import load_corpus
 
     chunks = chunk_documents(load_corpus(REPO / "corpus").documents)
-    items = [json.loads(l) for l in (REPO / "tests" / "data" / name).read_text(encoding="utf-8").splitlines() if l]
+    items = [json.loads(l) for l in (REPO / "bench" / "data" / name).read_text(encoding="utf-8").splitlines() if l]
     assert len({d["q"] for d in items}) == len(items)
     for d in items:
         if d["type"] == "unanswerable":
