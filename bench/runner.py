@@ -189,6 +189,12 @@ def run_bench(opts: Options) -> int:
     phases.done("scale")
     res["phases_s"] = phases.seconds
 
+    return finish(res, opts)
+
+
+def finish(res: dict, opts: Options) -> int:
+    """Print the tables, write the JSON, plot and README where asked, and
+    check the quality figures against their pins: 1 when one dropped."""
     table = markdown_table(res)
     print(table)
     if opts.json_out:
@@ -199,7 +205,7 @@ def run_bench(opts: Options) -> int:
         update_readme(Path(opts.readme), table, str(opts.plot) if opts.plot else None)
     if not opts.check:
         return 0
-    outcome = check(res, load_pins(opts.expected, "quick" if quick else "full"),
+    outcome = check(res, load_pins(opts.expected, "quick" if res.get("quick") else "full"),
                     skipped=("stores.oceanbase",) if opts.no_oceanbase else ())
     print(outcome.report())
     return 0 if outcome.ok else 1

@@ -146,17 +146,20 @@ def build_from_documents(
 
 
 # Modules that only answer queries: changing them does not change an index.
-_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "app.py", "bench.py", "cli.py", "corpus.py",
-               "exporting.py", "retrieval.py", "seekdb.py", "textnorm.py"}
+_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "cli.py", "corpus.py", "errors.py",
+               "exporting.py", "retrieval.py", "store/seekdb.py", "textnorm.py"}
 
 
 def pipeline_fingerprint() -> str:
-    """Hash of the code that turns a corpus into an index, so that a no-change
-    build after an upgrade is not mistaken for one with nothing to do."""
+    """Hash of the code that turns a corpus into an index (subpackages such
+    as the store included), so that a no-change build after an upgrade is
+    not mistaken for one with nothing to do."""
     h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        if p.name not in _QUERY_ONLY:
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    root = Path(__file__).parent
+    for p in sorted(root.rglob("*.py")):
+        rel = p.relative_to(root).as_posix()
+        if rel not in _QUERY_ONLY:
+            h.update(rel.encode() + b"\0" + p.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -97,3 +97,12 @@ def test_no_import_cycle():
 def test_runtime_library_does_not_import_bench_or_views(module):
     bad = {m for m in import_graph()[module] if m.split(".")[0] in ("bench", "views")}
     assert not bad, f"{module} imports {sorted(bad)}"
+
+
+def test_public_api_names_what_it_exports():
+    import indexer
+
+    for name in indexer.__all__:
+        obj = getattr(indexer, name)
+        assert obj.__name__ == name and obj.__module__.startswith("indexer."), name
+    from indexer import Answerer, Searcher, Settings, build_index, open_store  # noqa: F401 - the README's example
