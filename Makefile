@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test bench bench-quick chromium clean
+.PHONY: setup run test test-fast bench bench-quick chromium clean
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV)
@@ -26,6 +26,10 @@ chromium:
 
 test: setup chromium
 	$(PY) -m pytest -q
+
+# The fast tier for development: no seekdb server, no browser.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 # The shared data (CMRC 2018 dev, government work reports) lies beside the
 # checkout in CI; say where it is on other machines: make bench SHARED=/path.

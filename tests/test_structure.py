@@ -106,3 +106,15 @@ def test_public_api_names_what_it_exports():
         obj = getattr(indexer, name)
         assert obj.__name__ == name and obj.__module__.startswith("indexer."), name
     from indexer import Answerer, Searcher, Settings, build_index, open_store  # noqa: F401 - the README's example
+
+
+def test_readme_module_table_matches_the_package():
+    """The README's table of modules lists every module of the library, and
+    only modules that exist."""
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(indexer/[\w/]+\.py)`", readme, flags=re.M))
+    actual = {p.relative_to(REPO).as_posix() for p in (REPO / "indexer").rglob("*.py")
+              if p.name not in ("__init__.py", "__main__.py") or p.parent.name == "store"}
+    assert listed == actual, f"missing from README: {sorted(actual - listed)}; not in the package: {sorted(listed - actual)}"
