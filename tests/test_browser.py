@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, REPO
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
 from bench.browser import CHROMIUM, app_server, ask, launch_chromium, question_box
 
 pytestmark = pytest.mark.browser

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ from indexer import cli
 from indexer.building import build_index
 from indexer.store.embedded import IndexStore
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_ERROR = re.compile(r"Traceback|Error\b|error:|invalid|choose from|usage:|argument", re.I)

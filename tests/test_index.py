@@ -18,7 +18,7 @@ from indexer.errors import BuildLocked, IndexCorrupt, ModelMismatch
 from indexer.retrieval import Searcher
 from indexer.store.embedded import IndexStore
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_incremental_add_change_remove(small_corpus, store_spec, embedder):

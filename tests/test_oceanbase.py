@@ -20,7 +20,8 @@ from indexer.errors import BuildLocked, StoreUnavailable
 from indexer.retrieval import Searcher
 from indexer.store.oceanbase import OceanBaseStore
 
-from conftest import CORPUS, REPO
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
 
 
 def test_answers_and_citations_from_either_store(reports_store, embedder):
