@@ -99,7 +99,7 @@ def _in_list(n: int) -> str:
 
 
 class OceanBaseStore:
-    """A :class:`indexer.stores.Store` in an OceanBase/seekdb database."""
+    """A :class:`indexer.store.base.Store` in an OceanBase/seekdb database."""
 
     def __init__(self, url: str):
         self.loc = Location.parse(url)
