@@ -21,15 +21,19 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .keywords import STOPWORDS, word_tokens
+from .indicators import SYNONYMS, forms, mentions
+from .keywords import STOPWORDS, precise_words, word_tokens
 from .quantities import CN_DIGITS, QUANTITY_Q, RATE_UNITS, UNITS, asked_unit, quantities, unit_score
 from .retrieval import Hit, Searcher, within
-from .scope import LAST_YEAR, MULTI_YEAR, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch, passage_tense
+from .chunking import period_lead
+from .scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
+                    passage_period, passage_tense)
 from .textnorm import normalize_query
 
 DATE_Q = re.compile(r"什么时候|何时|哪一年|哪年|哪天|几月|日期|时间")
@@ -45,6 +49,13 @@ RATE_Q = re.compile(r"(?:增长|增速|增幅|上涨|下降|降低|提高|提升
 # and after the others a share, not a growth rate (占国内生产总值比重12.5%).
 GROWTH_BEFORE = re.compile(r"(?:增长|增速|增幅|提高|下降|上涨|降低|回落|增加|减少)(?:了|达到|为)?$")
 SHARE_BEFORE = re.compile(r"(?:比重|占比|比例|[率]|强度)(?:达到|达|为|提高到|提升至|超过)?$")
+# A level reached at the end of a period (提升至82.5岁, 突破7万元) is also that year's level;
+# a flow over the period (累计, 新增, 五年…) is not.
+REACHED_BEFORE = re.compile(r"(?:至|到|达到|达|突破|超过|增至)(?:了)?(?:近|约|超过|超)?$")
+FLOW_WORDS = re.compile(r"累计|新增|新设|共计|总计|合计|[两二三四五十]年|年均|十[三四五]五")
+# 从…提高到… states a change: the first figure is the old value.
+FROM_TO = re.compile(r"[^，。；]{0,12}?(?:提高|提升|增加|增长|扩大|上升|下降|降低|减少|压减|缩短|延长|升|降|增)(?:到|至|为)")
+ASKS_START = re.compile(r"[从由]多少|原来|原先|此前|之前")
 # Units of area answer only a question about area (粮食产量 is not 播种面积1584.6万亩).
 AREA_UNITS = ("亩", "公顷", "平方米", "平方公里", "平方千米")
 AREA_Q = re.compile(r"面积|亩|公顷|平方")
@@ -55,6 +66,8 @@ LINK_WORDS = re.compile(r"增长|增速|增幅|达到|达|提高|提高到|降�
                         r"累计|同比|比上年|较上年|约|左右|以上|全年|全省|全市|全国|总计|合计|年均|平均|新增|其中")
 # Amounts of money: a question about 投资 or 收入 is answered in 元.
 MONEY_Q = re.compile(r"投资|收入|金额|经费|资金|预算|补助|补贴|产值|总值|营收|成交额|销售额|税")
+# How much a fuller form of an object word (人工造林 for 人工林) counts, against the word itself.
+LOOSE_SHARE = 0.6
 TIME_UNITS = ("年", "月", "天", "周", "小时", "日", "课时")
 
 # A keyword query naming an indicator (安徽 粮食产量 2025) asks for its figure.
@@ -62,8 +75,6 @@ INDICATOR = re.compile(r"(?:产量|总值|总额|总量|产值|规模|里程|长
                        r"[率量额数])(?:目标)?$")
 INTERROGATIVE = re.compile(r"什么|哪些|哪个|怎么|怎样|如何|为何|为什么|是否|吗|呢|表述|论述|原文|讲话|提法|内容|措施|做法|要求|部署")
 # Names of one indicator that reports and questions use interchangeably.
-SYNONYMS = [frozenset({"GDP", "国内生产总值", "地区生产总值", "全市生产总值", "全省生产总值", "生产总值", "经济增长",
-                       "经济总量"})]
 # Question words that say when or how, not what: they are not the object asked about.
 NOT_OBJECT = re.compile(rf"^(?:{PLAN_WORDS.pattern}|{RESULT_WORDS.pattern}|{THIS_YEAR.pattern}|{LAST_YEAR.pattern}|"
                         r"全年|年度|情况|数据|数字|具体|一共|总共|共|达|达到|定|定的|提出|报告|政府|工作报告|"
@@ -89,6 +100,8 @@ class AnswerParams:
     # A paraphrase needs some of the object's words and a sentence close in meaning: on the
     # dev questions, answers stated in other words scored 0.905–0.926, the best candidates
     # of unanswerable questions 0.872–0.890 (multilingual-e5-small, query vs passage).
+    # A sentence answer has no figure of the asked kind to vouch for it: most of the object must be named.
+    min_object_sentence: float = 0.35
     min_object_paraphrase: float = 0.15
     paraphrase_cosine: float = 0.90
     other_doc_share: float = 0.8  # another document's answer is shown when it scores this close
@@ -117,17 +130,22 @@ def question_kind(query: str) -> str:
     return "passage"
 
 
-def forms(term: str) -> tuple[str, ...]:
-    """``term`` and its synonyms."""
-    for group in SYNONYMS:
-        if term in group:
-            return tuple(group)
-    return (term,)
+@functools.lru_cache(maxsize=4096)
+def _loose_form(term: str) -> re.Pattern | None:
+    """``term`` with one character allowed between each of its own: the
+    fuller name of a compound (人工林 in 人工造林, 科考船 in 科学考察船)."""
+    if len(term) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", term):
+        return None
+    return re.compile("[\u4e00-\u9fff]?".join(map(re.escape, term)))
 
 
-def mentions(sentence: str, term: str) -> bool:
-    """Whether ``sentence`` names ``term`` or one of its synonyms."""
-    return any(f in sentence for f in forms(term))
+def mention_share(sentence: str, term: str) -> float:
+    """1 when ``sentence`` names ``term``, ``LOOSE_SHARE`` when it names a fuller
+    form of it, else 0."""
+    if mentions(sentence, term):
+        return 1.0
+    loose = _loose_form(term)
+    return LOOSE_SHARE if loose is not None and loose.search(sentence) else 0.0
 
 
 @dataclass(frozen=True)
@@ -282,7 +300,7 @@ class Answerer:
         best_cov, best_cos = 0.0, 0.0
         for h in hits[:3]:
             text = h.chunk.title + h.chunk.section + h.chunk.text
-            cov = sum(w for t, w in weight.items() if t in text) / total
+            cov = sum(w * mention_share(text, t) for t, w in weight.items()) / total
             best_cov = max(best_cov, cov)
             best_cos = max(best_cos, h.dense or 0.0)
         score = best_cos + self.coverage_weight * best_cov
@@ -403,9 +421,14 @@ class Answerer:
                 sent = text[ss:se]
                 clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
                            else [(0, len(sent))])
-                obj_share = sum(w for t, w in objects.items() if mentions(sent, t)) / obj_total if objects else 1.0
+                obj_share = sum(w * mention_share(sent, t) for t, w in objects.items()) / obj_total if objects else 1.0
                 lead = text[max(0, ss - 200):ss]  # what the paragraph said before: 这五年，…
-                period_words = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead[lead.rfind("\n") + 1:]))
+                lead = lead[lead.rfind("\n") + 1:]
+                # The period of the sentence's paragraph or section (五年来，… / 这一年，…).
+                para = passage_period(h.chunk.section, "")
+                if opening := period_lead(lead + sent):
+                    para = passage_period(opening)
+                loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead))
                 for m in pattern_fn(sent):
                     unit = m.groupdict().get("unit") or ""
                     if span_ok is not None and not span_ok(sent, m):
@@ -423,6 +446,8 @@ class Answerer:
                             dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(f))))
                                        for f in forms(t) for pos in _occurrences(sent, f, cl[0], cl[1]))
                             obj += w * (1.0 + 2.0 / (1 + dist / 4))
+                        elif share := mention_share(clause, t):
+                            obj += share * w  # a fuller form, as if it stood at the far end of the clause
                         elif mentions(sent, t):
                             obj += 0.3 * w
                     score = obj / total
@@ -434,9 +459,17 @@ class Answerer:
                     # A word right before the object that the question does not have
                     # names another indicator (人均地区生产总值 is not 地区生产总值).
                     score -= self.params.extra_word * len(self._modifiers(sent, objects, cl[0], m.start()))
-                    if single_year and period_words:
-                        score -= self.params.period_mismatch
-                    elif wants_period and not period_words:
+                    # A five-year figure never answers for one year, nor the reverse; a loose
+                    # sign (累计, 年均 elsewhere in the sentence) only counts against it.
+                    period = "multi" if PERIOD_WORDS.search(clause) else para
+                    if period == "multi" and any(f"{y}年" in sent for y in match.scope.years):
+                        period = ""  # 2025年… inside a 五年来 paragraph is that year's figure
+                    elif (period == "multi" and REACHED_BEFORE.search(sent, 0, m.start())
+                          and not FLOW_WORDS.search(clause)):
+                        period = ""  # 从80.2岁提升至82.5岁 over five years: 82.5岁 is the level now
+                    if single_year and period == "multi" or wants_period and period == "single":
+                        continue
+                    if single_year and loose_period or wants_period and not (loose_period or period):
                         score -= self.params.period_mismatch
                     if money and unit.endswith("元"):
                         score += self.params.money_unit
@@ -510,6 +543,9 @@ class Answerer:
 
         def right_kind(sent: str, m: re.Match) -> bool:
             before = sent[max(0, m.start() - 6):m.start()]
+            # 从796元/月提高至842元/月: the figure after 从 is where it started, not what it is now.
+            if before[-1:] in ("从", "由") and FROM_TO.match(sent, m.end()) and not ASKS_START.search(query):
+                return False
             if share:
                 return not GROWTH_BEFORE.search(before)
             return measure != "rate" or not SHARE_BEFORE.search(before)
@@ -563,11 +599,16 @@ class Answerer:
                 score = sum(len(t) for t in terms if t in sent) + len(qgrams & _bigrams(sent)) / (len(qgrams) or 1)
                 score += 1.0 / (hi + 1)
                 # A passage answers as a whole: its section and neighbouring sentences name the object too.
+                # With no figure to vouch for the answer, a two-character word counts only as a
+                # word of its own (办公 is not named by 办公厅).
                 context = h.chunk.section + h.chunk.text
-                obj = sum(w for t, w in objects.items() if mentions(context, t)) / obj_total if objects else 1.0
+                words = precise_words(context)
+                obj = sum(w for t, w in objects.items()
+                          if mentions(context, t) and (len(t) > 2 or any(f in words for f in forms(t))))
+                obj = obj / obj_total if objects else 1.0
                 if best is None or score > best[0]:
                     best = (score, hi, ss, se, obj)
-        if best is None or best[4] < self.params.min_object:
+        if best is None or best[4] < self.params.min_object_sentence:
             return []
         _, hi, ss, se, _ = best
         h = hits[hi]

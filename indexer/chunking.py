@@ -2,7 +2,10 @@
 
 Headings (第一部分, 一、, （一）, 一是, 1., （1）, short title lines, and
 ``.docx`` heading styles) give every chunk a section path such as
-``五、全面加强作风建设，激发干事创业内生动力 > 三是在服务人民群众中展作风``.
+``五、全面加强作风建设，激发干事创业内生动力 > 三是在服务人民群众中展作风``;
+a paragraph opening with its period (五年来，… / 这一年，…) adds that period
+(``一、2025年和“十四五”时期工作回顾 > 五年来``), so that a figure is read as a
+five-year or a one-year one.
 Sections are split with langchain-text-splitters on Chinese boundaries
 (paragraph, 。！？；, then ，). Every chunk satisfies
 ``chunk.text == document.text[chunk.start:chunk.end]``.
@@ -38,6 +41,14 @@ HEADING_PATTERNS: list[tuple[int, re.Pattern]] = [
     (6, re.compile(r"^[（(]\d{1,2}[）)]")),
 ]
 SHORT_TITLE_RANK = 7
+# A paragraph that opens with its period (五年来，… / 这一年，… / “十四五”时期，…) sets
+# the time of what follows until the next such paragraph or heading: reports
+# review the last year and the last five years under one heading, and a figure
+# means one or the other. The period word alone becomes the last section label.
+PERIOD_LEAD_RANK = 8
+PERIOD_LEAD = re.compile(
+    r"^(?P<lead>(?:这|过去|近)[一两二三四五十]年(?:来|间|里|中)?|[一两二三四五十]年来|"
+    r"“?十[三四五六]五”?(?:时期|期间|以来)|(?:19|20)\d{2}年(?:以来)?)[，,]")
 SHORT_TITLE_MIN, SHORT_TITLE_MAX = 6, 30
 INNER_PUNCT = re.compile(r"[，。；：！？,;:]")
 # A run-in heading is the line's first clause when the line goes on with body text.
@@ -92,6 +103,12 @@ def heading_rank(line: str) -> int | None:
     return None
 
 
+def period_lead(line: str) -> str | None:
+    """The period a body paragraph opens with (``五年来``), if any."""
+    m = PERIOD_LEAD.match(line)
+    return m.group("lead") if m else None
+
+
 def _heading_label(line: str) -> str:
     """The heading's own words: the whole line, or for a run-in heading
     (``一是坚持…。正文…``) the clause before the first full stop."""
@@ -135,6 +152,9 @@ def find_sections(doc: Document) -> list[Section]:
             rank = heading_rank(line)
             if rank is None and seen_body and _is_short_title(lines, i):
                 rank = SHORT_TITLE_RANK
+        label = None
+        if rank is None and seen_body and (label := period_lead(line)):
+            rank = PERIOD_LEAD_RANK
         if rank is None:
             seen_body = seen_body or len(line) > SHORT_TITLE_MAX or bool(SENTENCE_END.search(line))
             continue
@@ -144,7 +164,7 @@ def find_sections(doc: Document) -> list[Section]:
         cur_start = lead
         while stack and stack[-1][0] >= rank:
             stack.pop()
-        stack.append((rank, _heading_label(line)))
+        stack.append((rank, label or _heading_label(line)))
     sections.append(Section(tuple(lbl for _, lbl in stack), cur_start, len(text)))
     return [s for s in sections if text[s.start:s.end].strip()]
 

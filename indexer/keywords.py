@@ -50,6 +50,11 @@ def _jieba():
     return tok
 
 
+def precise_words(text: str) -> set[str]:
+    """jieba's precise-mode words of ``text``: 办公厅 is one word, not 办公 and 办公厅."""
+    return {w.lower() for w in _jieba().lcut(text) if w.strip()}
+
+
 def word_tokens(text: str, drop_stopwords: bool = True) -> list[str]:
     """jieba search-mode words, lower-cased, punctuation and stopwords dropped."""
     out = []

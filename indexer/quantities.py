@@ -19,6 +19,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import re
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千"
@@ -33,7 +34,7 @@ REPORT_UNITS = (
 STANDARD_UNITS = (
     "个百分点|百分点|千瓦时|千瓦|兆瓦|吉瓦|标准箱|标箱|架次|辆次|艘次|列次|人天|户次|平方公里|平方千米|立方米|"
     "公顷|公斤|千克|克|千米|厘米|毫米|标准煤|吨标准煤|美元|港元|欧元|辆|艘|架|列|颗|枚|斤|担|床|张|株|棵|头|只|"
-    "口|块|栋|幢|层|间|孔|眼|盏|处|宗|笔|单|份|例|台套|套|张|卷|集|首|部|门|所|级|星|A|个|"
+    "口|块|栋|幢|层|间|孔|眼|盏|处|宗|笔|单|份|例|台套|套|张|卷|集|首|部|门|所|级|星|A|个|岁|周岁|"
     # Units written in Latin letters in Chinese reports (智能算力1.7万P, 吞吐量4000万TEU).
     "PFlops|EFlops|P|TEU|GW|MW|kW|GB|TB"
 )
@@ -55,14 +56,21 @@ def _unit_alternation() -> str:
 
 
 UNITS = _unit_alternation()
+UNIT_SET = frozenset(UNITS.split("|"))
 # Units that state a rate or share rather than a level.
 RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
 NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{CN_DIGITS}]+|\*+)"
-QUANTITY = re.compile(
-    rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
-    rf"(?P<num>{NUMBER})(?P<mag>(?:[万亿]|[千百](?!瓦|米|克|分点)){{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
-    rf"(?:(?P<unit>{UNITS})(?P<per>[/／](?:人|户|月|年|天|吨|小时|平方米|亩|公里|千瓦时))?)?"
-)
+
+
+def _quantity_pattern(units: str) -> re.Pattern:
+    return re.compile(
+        rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
+        rf"(?P<num>{NUMBER})(?P<mag>(?:[万亿]|[千百](?!瓦|米|克|分点)){{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
+        rf"(?:(?P<unit>{units})(?P<per>[/／](?:人|户|月|年|天|吨|小时|平方米|亩|公里|千瓦时))?)?"
+    )
+
+
+QUANTITY = _quantity_pattern(UNITS)
 # Keyword-style counts (讲座场次, 调研次数, 参会人数): the count noun names the unit.
 COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期)(?:次|数)(?![\u4e00-\u9fff])")
 QUANTITY_Q = re.compile(
@@ -70,6 +78,8 @@ QUANTITY_Q = re.compile(
     + COUNT_NOUN.pattern
 )
 ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
+# A compound measure word no list has (多少航次, 几班次): a character and a counter.
+ASKED_COMPOUND = re.compile(r"(?:多少|几)(?P<unit>[\u4e00-\u9fff](?:次|个|辆|台|艘|架|列|项|场|批|件|座|家|人))")
 # Bare digits in these contexts are not quantities users ask about.
 NOT_QUANTITY_BEFORE = ("第",)
 
@@ -85,6 +95,9 @@ def asked_unit(query: str) -> str | None:
     m = ASKED_UNIT.search(query)
     if m and m.group("unit"):
         return "元" if m.group("unit") == "钱" else m.group("unit")
+    m = ASKED_COMPOUND.search(query)
+    if m:
+        return m.group("unit")
     m = COUNT_NOUN.search(query)
     return m.group("unit") if m else None
 
@@ -110,7 +123,8 @@ def quantities(text: str, asked: str | None = None) -> list[re.Match]:
     ``asked``, the unit a question expects, also admits a single Chinese
     numeral with exactly that unit (已举办四期 for 几期)."""
     found = []
-    for m in QUANTITY.finditer(text):
+    pattern = QUANTITY if asked is None or asked in UNIT_SET else _with_unit(asked)
+    for m in pattern.finditer(text):
         num = m.group("num")
         # A bare number needs a magnitude to count (在线人数达714.88万).
         if not m.group("unit") and not (m.group("mag") or m.group("mag2")):
@@ -124,6 +138,12 @@ def quantities(text: str, asked: str | None = None) -> list[re.Match]:
             continue
         found.append(m)
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _with_unit(unit: str) -> re.Pattern:
+    """QUANTITY that also reads ``unit``, a measure word the question used (2152航次)."""
+    return _quantity_pattern(f"{re.escape(unit)}|{UNITS}")
 
 
 def holds_asked_quantity(text: str, asked: str) -> bool:

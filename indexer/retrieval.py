@@ -31,8 +31,9 @@ import numpy as np
 
 from .chunking import Chunk
 from .embedding import Embedder
+from .indicators import expand
 from .quantities import QUANTITY_Q, asked_unit, holds_asked_quantity
-from .scope import MULTI_YEAR, ScopeMatch, Vocabulary, passage_tense, resolve_scope
+from .scope import MULTI_YEAR, ScopeMatch, Vocabulary, passage_period, passage_tense, resolve_scope
 from .store import Ranking, Snapshot, Store, check_model, open_store
 from .textnorm import normalize_query
 
@@ -157,7 +158,8 @@ class Searcher:
         fit = 0.0 if not (want and have) else 1.0 if want == have else -1.0
         scope = match.scope
         if scope.years or scope.relative or scope.multi_year:
-            fit += 0.5 if bool(MULTI_YEAR.search(chunk.text)) == scope.multi_year else -0.5
+            multi = passage_period(chunk.section) == "multi" or bool(MULTI_YEAR.search(chunk.text))
+            fit += 0.5 if multi == scope.multi_year else -0.5
         return fit
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", docs: list[str] | None = None,
@@ -188,7 +190,7 @@ class Searcher:
             rankings["dense"] = self.snapshot.dense(qvec, depth, docs)
         if mode in ("hybrid", "keyword"):
             # A ranker with no matching term abstains rather than voting with zeros.
-            rankings.update({n: r for n, r in self.snapshot.keyword(query, depth, docs).items() if len(r.ids)})
+            rankings.update({n: r for n, r in self.snapshot.keyword(expand(query), depth, docs).items() if len(r.ids)})
         cosine: dict[int, float] = {}  # filled from the dense ranking, for the answerer's relevance check
         if mode == "dense":
             r = rankings["dense"]

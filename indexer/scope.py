@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .chunking import PERIOD_LEAD
 from .keywords import word_tokens
 from .metadata import body_aliases
 from .places import ABBREVIATIONS, NATIONAL, NATIONAL_WORDS, Place, find_places, place_of
@@ -45,6 +46,8 @@ PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|�
 RESULT_WORDS = re.compile(r"完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计")
 # Words that make a figure a total over years (这五年, “十四五”时期, 累计).
 MULTI_YEAR = re.compile(r"五年|十三五|十四五|十五五|累计|年均")
+# The same without 累计, which also states a stock at one year's end (累计建成5G基站…).
+PERIOD_WORDS = re.compile(r"[两二三四五十]年|十三五|十四五|十五五|十六五|年均")
 _REVIEW_HEAD = re.compile(r"回顾|总结|成绩|过去")
 _PLAN_HEAD = re.compile(r"目标|任务|安排|要求|取向|打算|展望|部署|重点")
 
@@ -196,6 +199,18 @@ def passage_tense(section: str, doc_year: int | None) -> str:
     if any(y >= doc_year for y in years) or any(b >= doc_year for b, _ in periods) or _PLAN_HEAD.search(top):
         return "plan"
     return ""
+
+
+def passage_period(section: str, text: str = "") -> str:
+    """"multi" when a passage speaks of several years (a 五年来 paragraph, 年均,
+    “十四五”时期), "single" when its paragraph opens with one year (这一年，…),
+    "" when neither is said."""
+    if PERIOD_WORDS.search(text):
+        return "multi"
+    last = section.rsplit(" > ", 1)[-1]
+    if not PERIOD_LEAD.match(last + "，"):
+        return ""
+    return "multi" if PERIOD_WORDS.search(last) else "single"
 
 
 def _place_docs(asked: Place, documents: dict[str, dict]) -> set[str]:

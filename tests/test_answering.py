@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from indexer.answering import MASKED_NOTICE, citation
 from indexer.quantities import asked_unit, quantities, unit_matches, unit_score
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("sentence, expected", [

@@ -18,10 +18,10 @@ from indexer.chunking import chunk_document
 from indexer.loading import load_corpus
 from indexer.metadata import body_aliases
 from indexer.places import find_places, place_of
-from indexer.quantities import quantities
+from indexer.quantities import asked_unit, quantities
 from indexer.residue import is_residue, residue_lines
 from indexer.retrieval import Searcher
-from indexer.scope import filter_documents, resolve_scope
+from indexer.scope import filter_documents, passage_period, resolve_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 GOV = ROOT.parent / "shared" / "corpora" / "gov"
@@ -97,6 +97,38 @@ def test_units_are_read_as_written():
     assert found("增长5.3个百分点") == ["5.3个百分点"]
 
 
+def test_a_measure_word_the_question_names_is_read_even_when_no_list_has_it():
+    assert asked_unit("南山港服务科考船多少航次") == "航次"
+    found = lambda s, q: [m.group(0) for m in quantities(s, asked_unit(q))]
+    assert found("南山港服务科考船2152航次。", "多少航次") == ["2152航次"]
+    assert found("力争人均预期寿命达81.2岁。", "多少岁") == ["81.2岁"]
+
+
+def test_paragraphs_opening_with_their_period_are_sections():
+    doc = next(d for d in load_corpus(GOV).documents if d.path == "浙江省_2026政府工作报告.txt")
+    ends = {c.section.rsplit(" > ", 1)[-1] for c in chunk_document(doc)}
+    assert {"五年来", "过去一年"} <= ends
+    assert passage_period("一、2025年主要工作 > 五年来") == "multi"
+    assert passage_period("一、2025年主要工作 > 过去一年") == "single"
+    assert passage_period("一、2025年主要工作") == ""
+
+
+@pytest.mark.parametrize("question, answer", [
+    # one year and five years in one review: the figure of the period asked
+    ("重庆2025年新设民营经营主体多少户", "11.7万户"),
+    ("重庆十四五期间新设民营经营主体多少户", "276.4万户"),
+    # a level reached over five years is this year's level; 从…提升至… answers with where it got to
+    ("浙江2025年人均预期寿命是多少岁", "82.5岁"),
+    # an everyday name of a standard indicator (人均预期寿命)
+    ("浙江老百姓平均寿命提高到多少岁", "82.5岁"),
+    ("浙江研发投入强度原来是多少", "2.77%"),
+])
+def test_answers_state_the_period_and_the_indicator_asked(gov_answerer, question, answer):
+    r = gov_answerer.ask(question)
+    assert r.found, r.message
+    assert r.answers[0].text == answer
+
+
 def test_questions_ask_for_a_rate_or_a_level():
     assert asked_measure("重庆2025年地区生产总值是多少") == "level"
     assert asked_measure("浙江省2026年固定资产投资预期增长多少？") == "rate"
@@ -144,6 +176,7 @@ def test_scoped_questions_are_answered_from_the_named_document(gov_answerer, que
     "重庆2026年新能源汽车产量的目标是多少万辆？",  # only the 2025 result is stated
     "浙江2023年地区生产总值是多少",  # no report of that year
     "重庆2025年地区生产总值增长了多少个航次",  # no quantity of that kind
+    "重庆2025年进出口总值是多少",  # only the five-year total (五年累计超过3.8万亿元) is stated
 ])
 def test_questions_the_reports_do_not_answer_are_refused(gov_answerer, question):
     r = gov_answerer.ask(question)

@@ -1,0 +1,54 @@
+"""Names of the standard indicators of statistical bulletins and work
+reports, with the everyday names users ask by: 平均寿命 for 人均预期寿命,
+人均收入 for 居民人均可支配收入, GDP for 地区生产总值.
+
+Retrieval adds the official names to a question's keywords, and answering
+counts any name of an indicator as naming it.
+
+Usage::
+
+    from indexer.indicators import forms, expand
+    forms("平均寿命")          # ('人均预期寿命', '平均预期寿命', …)
+    expand("海南老百姓平均寿命多少岁")   # '海南老百姓平均寿命多少岁 人均预期寿命'
+"""
+
+from __future__ import annotations
+
+# The standard indicators of statistical bulletins and work reports, with the
+# everyday names users ask by (平均寿命 for 人均预期寿命, 人均收入 for 居民人均可支配收入).
+SYNONYMS: list[frozenset[str]] = [frozenset(g) for g in (
+    {"GDP", "国内生产总值", "地区生产总值", "全市生产总值", "全省生产总值", "生产总值", "经济增长", "经济总量"},
+    {"人均预期寿命", "平均预期寿命", "预期寿命", "平均寿命", "人均寿命"},
+    {"居民人均可支配收入", "人均可支配收入", "可支配收入", "人均收入", "居民收入"},
+    {"城镇调查失业率", "调查失业率", "失业率"},
+    {"居民消费价格", "消费价格指数", "CPI", "物价"},
+    {"一般公共预算收入", "地方一般公共预算收入", "地方财政收入", "财政收入"},
+    {"社会消费品零售总额", "社会消费品零售额", "消费品零售总额", "社零总额"},
+    {"研发经费投入强度", "研发投入强度", "研发强度", "R&D经费投入强度"},
+    {"实际使用外资", "实际利用外资", "利用外资"},
+    {"规模以上工业增加值", "规上工业增加值"},
+    {"进出口总额", "货物进出口总额", "外贸进出口", "进出口"},
+    {"城镇新增就业", "新增城镇就业", "新增就业"},
+    {"常住人口城镇化率", "城镇化率"},
+    {"空气质量优良天数比例", "优良天数比例", "空气优良率", "优良天数"},
+)]
+
+
+def forms(term: str) -> tuple[str, ...]:
+    """``term`` and its synonyms."""
+    for group in SYNONYMS:
+        if term in group:
+            return tuple(sorted(group, key=len, reverse=True))
+    return (term,)
+
+
+def mentions(sentence: str, term: str) -> bool:
+    """Whether ``sentence`` names ``term`` or one of its synonyms."""
+    return any(f in sentence for f in forms(term))
+
+
+def expand(query: str) -> str:
+    """``query`` with the official name of each indicator it names by another
+    name, for keyword search (the reports use the official names)."""
+    extra = [max(g, key=len) for g in SYNONYMS if any(w in query for w in g) and max(g, key=len) not in query]
+    return " ".join([query, *extra]) if extra else query
