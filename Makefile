@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test bench bench-quick chromium clean
+.PHONY: setup run test test-fast bench bench-quick chromium clean
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV)
@@ -27,11 +27,21 @@ chromium:
 test: setup chromium
 	$(PY) -m pytest -q
 
-bench: setup
-	$(PY) -m indexer bench --json docs/bench.json --plot docs/bench.png
+# The fast tier for development: no seekdb server, no browser.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
+# The shared data (CMRC 2018 dev, government work reports) lies beside the
+# checkout in CI; say where it is on other machines: make bench SHARED=/path.
+SHARED ?= ../shared
+
+# The full run rewrites docs/bench.json, docs/bench.png and the README table.
+bench: setup
+	$(PY) -m bench --shared $(SHARED) --json docs/bench.json --plot docs/bench.png --readme README.md
+
+# Under 5 minutes; fails (and names the figure) when a pinned quality figure drops.
 bench-quick: setup
-	$(PY) -m indexer bench --quick --json /tmp/partyqa-bench-quick.json
+	$(PY) -m bench --quick --shared $(SHARED) --json /tmp/partyqa-bench-quick.json
 
 clean:
 	rm -rf $(VENV) index

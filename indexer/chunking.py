@@ -24,6 +24,8 @@ from dataclasses import asdict, dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from .config import CHUNK_OVERLAP, CHUNK_SIZE
+from .errors import SettingsError
 from .loading import Document
 from .residue import residue_lines
 
@@ -58,10 +60,14 @@ SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "，", ""]
 
 @dataclass(frozen=True)
 class ChunkParams:
-    """Chunk size and overlap in characters (chosen on CMRC 2018, see bench)."""
+    """Chunk size and overlap in characters (chosen on CMRC 2018, see bench/)."""
 
-    size: int = 300
-    overlap: int = 60
+    size: int = CHUNK_SIZE
+    overlap: int = CHUNK_OVERLAP
+
+    def __post_init__(self) -> None:
+        if self.size < 1 or not 0 <= self.overlap < self.size:
+            raise SettingsError(f"段落长度应为正整数，重叠应小于段落长度且不为负数（收到长度 {self.size}、重叠 {self.overlap}）")
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@
     python -m indexer search QUERY [--index index | --store URL] [-k 5] [--mode hybrid|dense|keyword] [--json]
     python -m indexer search --batch FILE --json      (one output line per input line, blank ones too)
     python -m indexer ask QUESTION [--index index | --store URL] [-k 5] [--json]
-    python -m indexer bench [--quick] [--json FILE] [--plot FILE] [--store URL]
     python -m indexer seekdb --dir DIR [--port 2881]      (password from $PARTYQA_SEEKDB_PASSWORD)
 
 The index lives in a folder (``--index``, default ``index``) or in an
 OceanBase/seekdb database (``--store oceanbase://user:password@host:port/db``);
-without either, $PARTYQA_STORE decides.
+without either, $PARTYQA_STORE decides. Settings are read once per command
+(:class:`indexer.config.Settings`). The benchmark is ``python -m bench``.
 
 Errors for users are printed in Chinese on stderr with exit status 2; a
 build that skipped files exits with status 3 after indexing the rest. No
@@ -29,6 +29,9 @@ import logging
 import os
 import sys
 from pathlib import Path
+
+from .config import CHUNK_OVERLAP, CHUNK_SIZE, Settings, log_file
+from .errors import PartyQAError, UsageError
 
 EXIT_ERROR = 2
 EXIT_SKIPPED = 3
@@ -49,24 +52,25 @@ def _read_batch(name: str) -> list[str]:
     """The lines of a batch file, one per input line (blank ones kept, so
     output line n answers input line n). FIFOs and /dev/stdin are fine here:
     the user names this file on purpose, unlike the files in a corpus."""
-    from .loading import LoadError, decode_text
+    from .errors import LoadError
+    from .loading import decode_text
 
     path = Path(name)
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_BATCH_BYTES + 1)
     except FileNotFoundError:
-        raise FileNotFoundError(f"找不到问题文件：{path}") from None
+        raise UsageError(f"找不到问题文件：{path}") from None
     except IsADirectoryError:
-        raise ValueError(f"问题文件 {path} 是文件夹，请给出每行一个问题的文本文件") from None
+        raise UsageError(f"问题文件 {path} 是文件夹，请给出每行一个问题的文本文件") from None
     if len(data) > MAX_BATCH_BYTES:
-        raise ValueError(f"问题文件 {path} 过大（上限 {MAX_BATCH_BYTES // 1024 // 1024} MB）")
+        raise UsageError(f"问题文件 {path} 过大（上限 {MAX_BATCH_BYTES // 1024 // 1024} MB）")
     if not data:
         return []
     try:
         text, _ = decode_text(data)
     except LoadError as exc:
-        raise ValueError(f"问题文件 {path} 无法读取：{exc}") from None
+        raise UsageError(f"问题文件 {path} 无法读取：{exc}") from None
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the newline that ends the last line does not start another
@@ -80,10 +84,10 @@ def _queries(args) -> list[str]:
     if args.batch:
         return [normalize_query(l) for l in _read_batch(args.batch)]
     if not args.query:
-        raise ValueError("请给出查询内容，或用 --batch 指定每行一个问题的文件")
+        raise UsageError("请给出查询内容，或用 --batch 指定每行一个问题的文件")
     query = normalize_query(args.query)
     if not query:
-        raise ValueError("查询内容为空（去掉控制字符和无法识别的字节后没有剩下文字），请重新输入")
+        raise UsageError("查询内容为空（去掉控制字符和无法识别的字节后没有剩下文字），请重新输入")
     return [query]
 
 
@@ -131,7 +135,7 @@ def cmd_build(args) -> int:
 
 
 def _clean(args) -> int:
-    from .stores import open_store
+    from .store import open_store
 
     store = open_store(_store_spec(args))
     with store.build_lock():
@@ -141,14 +145,12 @@ def _clean(args) -> int:
 
 
 def _store_spec(args) -> str:
-    from .stores import resolve_spec
-
-    return resolve_spec(args.store or args.index)
+    return args.settings.resolve_store(args.store or args.index)
 
 
 def _searcher(args):
     from .retrieval import Searcher
-    from .stores import open_store
+    from .store import open_store
 
     store = open_store(_store_spec(args))
     if args.doc:
@@ -157,7 +159,7 @@ def _searcher(args):
         unknown = [d for d in args.doc if known is not None and d not in known]
         if unknown:
             listed = "、".join(sorted(known)[:10]) + ("等" if len(known) > 10 else "")
-            raise ValueError(f"索引中没有这些文档：{'、'.join(unknown)}。索引中的文档有 {len(known)} 篇：{listed}")
+            raise UsageError(f"索引中没有这些文档：{'、'.join(unknown)}。索引中的文档有 {len(known)} 篇：{listed}")
     return Searcher.open(store, model=args.model)
 
 
@@ -170,7 +172,7 @@ def _doc_filter(args, searcher) -> list[str] | None:
         chosen = filter_documents(searcher.documents, years=args.year, bodies=args.body, places=args.place)
         docs = [d for d in docs if d in chosen] if docs else chosen
         if not docs:
-            raise ValueError("没有符合 --year/--body/--place 条件的文档")
+            raise UsageError("没有符合 --year/--body/--place 条件的文档")
     return docs
 
 
@@ -220,19 +222,13 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    from .bench import run_bench
-
-    return run_bench(args)
-
-
 def cmd_seekdb(args) -> int:
     import signal
     import threading
 
-    from .seekdb import start_server
+    from .store.seekdb import start_server
 
-    server = start_server(args.dir, port=args.port)
+    server = start_server(args.dir, port=args.port, password=args.settings.seekdb_password)
     print(f"seekdb 已在 127.0.0.1:{args.port} 启动（数据目录 {server.base_dir}）。"
           f"索引地址：oceanbase://root:<密码>@127.0.0.1:{args.port}/partyqa 。按 Ctrl-C 停止。", flush=True)
     stop = threading.Event()
@@ -308,8 +304,8 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="命令")
 
     def chunk_opts(sp):
-        sp.add_argument("--size", type=int, default=300, help="段落长度上限（字符）")
-        sp.add_argument("--overlap", type=int, default=60, help="相邻段落重叠（字符）")
+        sp.add_argument("--size", type=int, default=CHUNK_SIZE, help="段落长度上限（字符）")
+        sp.add_argument("--overlap", type=int, default=CHUNK_OVERLAP, help="相邻段落重叠（字符）")
 
     sp = sub.add_parser("chunks", help="打印语料切分出的段落")
     sp.add_argument("--corpus", default="corpus")
@@ -344,18 +340,6 @@ def _build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
         sp.set_defaults(func=func)
 
-    sp = sub.add_parser("bench", help="质量与速度基准，与常见方案并排比较")
-    sp.add_argument("--quick", action="store_true", help="小规模快速运行（CI 用）")
-    sp.add_argument("--json", dest="json_out", help="把全部数字写入 JSON 文件")
-    sp.add_argument("--plot", help="输出 PNG 图")
-    sp.add_argument("--cmrc", default=None, help="CMRC 2018 dev 文件路径")
-    sp.add_argument("--gov", default=None, help="政府工作报告语料目录（默认 ../shared/corpora/gov 或 PARTYQA_GOV）")
-    sp.add_argument("--workdir", default=None, help="基准使用的临时目录")
-    sp.add_argument("--store", default=None,
-                    help="供基准写入的 OceanBase 库（oceanbase://…，其中索引会被覆盖）；默认在临时目录启动本机 seekdb")
-    sp.add_argument("--no-oceanbase", action="store_true", help="不测 OceanBase 存储")
-    sp.set_defaults(func=cmd_bench)
-
     sp = sub.add_parser("seekdb", help="在本机启动 seekdb（仅监听 127.0.0.1，root 密码取自 PARTYQA_SEEKDB_PASSWORD）")
     sp.add_argument("--dir", required=True, help="seekdb 数据目录")
     sp.add_argument("--port", type=int, default=2881)
@@ -365,13 +349,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def log_path() -> Path:
     """Where library log records and error details go: $PARTYQA_LOG, else
-    ``partyqa.log`` in the cache folder (see :func:`indexer.builtin_model.cache_root`)."""
-    env = os.environ.get("PARTYQA_LOG")
-    if env:
-        return Path(env)
-    from .builtin_model import cache_root
-
-    return cache_root() / "partyqa.log"
+    ``partyqa.log`` in the cache folder (see :func:`indexer.config.log_file`)."""
+    return log_file()
 
 
 # Libraries that set their own loggers to DEBUG or INFO at import (bm25s does).
@@ -436,16 +415,10 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
     log = logging.getLogger("indexer")
-    from .building import ModelMismatch
-    from .embedding import ModelUnavailable
-    from .loading import LoadError
-    from .seekdb import ServerError
-    from .storage import IndexError_
-
     try:
+        args.settings = Settings.from_env()
         return args.func(args)
-    except (ModelMismatch, ModelUnavailable, LoadError, IndexError_, ServerError, FileNotFoundError,
-            ValueError) as exc:
+    except PartyQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         log.debug("error details", exc_info=True)
         return EXIT_ERROR

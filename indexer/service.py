@@ -27,20 +27,19 @@ from pathlib import Path
 
 from .building import BuildReport, build_index
 from .corpus import CorpusStatus, StatusCache
-from .stores import open_store
+from .config import QUERY_THREADS
+from .errors import PartyQAError
+from .store import open_store
 
 log = logging.getLogger(__name__)
-# A one-sentence question is too small to split across threads: with several,
-# each query waits for the slowest core, and on a busy machine that is most of
-# its time (2 shared cores, load 6: ask p50 47 -> 20 ms, max 759 -> 80 ms with
-# one thread). Builds embed many passages and get every core back.
-QUERY_THREADS = int(os.environ.get("PARTYQA_QUERY_THREADS", "1"))
 RETRY_AFTER_S = 30  # after a failure, reruns do not restart the same failing work at once
 WARMUP_QUESTION = "全面从严治党"  # loads jieba's dictionary and the rankers before the first real question
 
 
 class Engine:
-    def __init__(self, corpus_dir: str | Path, spec: str, *, model: str | None = None, auto_build: bool = True):
+    def __init__(self, corpus_dir: str | Path, spec: str, *, model: str | None = None, auto_build: bool = True,
+                 query_threads: int = QUERY_THREADS):
+        self.query_threads = query_threads
         self.corpus_dir = Path(corpus_dir)
         self.spec = spec
         self.model = model
@@ -155,7 +154,7 @@ class Engine:
         try:
             report = build_index(self.corpus_dir, self.store, embedder=embedder, rebuild=rebuild, progress=step)
         finally:
-            torch.set_num_threads(QUERY_THREADS)
+            torch.set_num_threads(self.query_threads)
             self.status_cache.invalidate()
         self.last_report = report
         return report
@@ -167,7 +166,7 @@ class Engine:
         import torch
 
         self.stage = "正在加载索引……"
-        torch.set_num_threads(QUERY_THREADS)
+        torch.set_num_threads(self.query_threads)
         snapshot = self.store.current()
         answerer = Answerer(Searcher(snapshot, self.embedder(snapshot.manifest["model"]["name"])))
         answerer.ask(WARMUP_QUESTION, k=1)
@@ -194,12 +193,7 @@ class Engine:
 def user_message(exc: BaseException) -> str:
     """A Chinese message for users: the library's own errors are written for
     them; anything else is summarised, with the details left to the log."""
-    from .building import ModelMismatch
-    from .corpus import UploadError
-    from .loading import LoadError
-    from .storage import IndexError_
-
-    if isinstance(exc, (IndexError_, ModelMismatch, UploadError, LoadError)):
+    if isinstance(exc, PartyQAError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return "内存不足，无法完成操作。请关闭其他程序后重试。"

@@ -10,7 +10,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
-MAX_QUESTION_CHARS = 200  # a question, not a document: keeps share links short
+from .config import MAX_QUESTION_CHARS
+
 SECTION_CHARS = 24  # longer section paths are shortened on the page, full on hover
 MODES = {"智能（推荐）": "hybrid", "按意思": "dense", "按字词": "keyword"}
 DEFAULT_K = 5

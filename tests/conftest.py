@@ -72,7 +72,7 @@ def seekdb_url(tmp_path_factory):
     import sys
     import time
 
-    from indexer.seekdb import PASSWORD_ENV
+    from indexer.config import PASSWORD_ENV
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,3 +117,20 @@ def reports_store(request, reports_index, embedder):
     url = request.getfixturevalue("seekdb_url")["url"]("reports")
     build_index(corpus, url, embedder=embedder, rebuild=True)
     return url
+
+
+def _uses_seekdb(item) -> bool:
+    if "seekdb_url" in item.fixturenames:
+        return True
+    spec = getattr(item, "callspec", None)
+    return spec is not None and any(v == "oceanbase" for v in spec.params.values())
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers for the slow tiers, from what a test needs: a seekdb server
+    (directly or through the store fixtures' OceanBase case) or a browser."""
+    for item in items:
+        if _uses_seekdb(item):
+            item.add_marker(pytest.mark.seekdb)
+        if item.get_closest_marker("seekdb") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

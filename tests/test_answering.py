@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from indexer.answering import MASKED_NOTICE, citation
 from indexer.quantities import asked_unit, quantities, unit_matches, unit_score
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("sentence, expected", [
@@ -109,9 +110,9 @@ def test_citation_format():
 
 def test_report_question_set_targets(answerer):
     """The figures the closing note reports, held to the issue's targets."""
-    from indexer.bench import evaluate_answers
+    from bench.answers import evaluate_answers
 
-    items = [json.loads(l) for l in (REPO / "tests/data/report_questions.jsonl").read_text(encoding="utf-8").splitlines() if l]
+    items = [json.loads(l) for l in (REPO / "bench/data/report_questions.jsonl").read_text(encoding="utf-8").splitlines() if l]
     res = evaluate_answers(answerer.searcher.snapshot.version.path.parent.parent, items, answerer.searcher.embedder)
     assert res["quantity_exact_match"] >= 0.9
     assert res["masked_flagged"] >= 0.8

@@ -4,11 +4,12 @@ page, the quote basket kept in SQLite, and the corpus page."""
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 QUESTION = "全市开展了多少项科普活动？"
 USER = "u-apptest-0123456789abcdef"

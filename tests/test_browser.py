@@ -6,7 +6,7 @@ The walk a speechwriter takes: ask, collect three quotes, reload, find the
 basket intact, trim a quote, export Word; then the corpus page: a binary
 file renamed .txt is refused without a trace, a delete is undone. Every
 page is scanned for English, screenshots go to docs/, and the cold start
-and warm answer times are measured (``indexer.browser_bench``)."""
+and warm answer times are measured (``bench.browser``)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, REPO
-from indexer.browser_bench import CHROMIUM, app_server, ask, launch_chromium, question_box
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+from bench.browser import CHROMIUM, app_server, ask, launch_chromium, question_box
 
 pytestmark = pytest.mark.browser
 DOCS = REPO / "docs"
 Q1 = "全市开展了多少项科普活动？"
 Q2 = "主题教育读书班办了几天"
 # The benchmark's questions (its first 21 report questions; the first is Q1, asked cold).
-WARM = [json.loads(line)["q"] for line in (REPO / "tests/data/report_questions.jsonl").read_text(encoding="utf-8")
+WARM = [json.loads(line)["q"] for line in (REPO / "bench/data/report_questions.jsonl").read_text(encoding="utf-8")
         .splitlines()[:21] if line.strip()]
 # Names that stay as they are in Chinese software, and file-name suffixes.
 ALLOWED = {"Word", "Markdown", "docx", "md", "txt", "pdf", "MB"}
@@ -217,7 +218,7 @@ def test_question_box_comes_before_the_model_and_warm_answers_are_measured(serve
     before the model has loaded, and warm answers are timed in the browser.
     The speed target itself is the benchmark's (``browser_warm_p95_ms``), not
     a timed assertion here."""
-    from indexer.browser_bench import browser_timings
+    from bench.browser import browser_timings
 
     timings = browser_timings(server["corpus"], server["index"], tmp_path / "data", WARM, build=False,
                               browser=browser)

@@ -14,14 +14,15 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from indexer import cli
 from indexer.building import build_index
-from indexer.storage import IndexStore
+from indexer.store.embedded import IndexStore
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_ERROR = re.compile(r"Traceback|Error\b|error:|invalid|choose from|usage:|argument", re.I)
@@ -188,8 +189,9 @@ def test_disk_full_mid_write(site, capsys, monkeypatch, same_model):
 DISK_FULL_DRIVER = r"""
 import json, os, shutil, sys
 sys.path.insert(0, {repo!r})  # this checkout, not whichever one the environment installed
-from indexer import cli, storage
+from indexer import cli
 from indexer.embedding import Embedder
+from indexer.store.embedded import IndexStore
 
 mnt, site, out = sys.argv[1], sys.argv[2], sys.argv[3]
 shutil.copytree(os.path.join(site, "index"), os.path.join(mnt, "index"))
@@ -211,7 +213,7 @@ for case in ("checked", "unchecked"):
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         rc = cli.main(["build", "--corpus", os.path.join(site, "corpus"), "--index", os.path.join(mnt, "index"), "--quiet"])
-    store = storage.IndexStore(os.path.join(mnt, "index"))
+    store = IndexStore(os.path.join(mnt, "index"))
     store.current()  # verifies
     results[case] = {{"rc": rc, "err": err.getvalue(), "live": store.current_name(),
                       "entries": sorted(os.listdir(os.path.join(mnt, "index", "versions")))}}
@@ -353,7 +355,7 @@ def test_database_connection_lost_while_writing(dead, seekdb_url, built, capsys,
     once, the whole write is done again on a new connection (no duplicated
     passages); gone, the message says so and the old version is live."""
     from indexer.retrieval import Searcher
-    from indexer.stores import open_store
+    from indexer.store import open_store
 
     db = f"t_lost_{'gone' if dead else 'once'}_{os.urandom(3).hex()}"
     direct = seekdb_url["url"](db)
@@ -366,7 +368,7 @@ def test_database_connection_lost_while_writing(dead, seekdb_url, built, capsys,
         (corpus / f"extra{i}.txt").write_text(f"补充材料{i}\n" + f"组织第{i}批科技志愿服务活动。" * 30, encoding="utf-8")
     proxy = Proxy(seekdb_url["port"])
     via_proxy = direct.replace(f":{seekdb_url['port']}/", f":{proxy.port}/")
-    import indexer.oceanbase as ob
+    import indexer.store.oceanbase as ob
 
     real_write_once = ob.OceanBaseStore._write_once
 
@@ -386,7 +388,7 @@ def test_database_connection_lost_while_writing(dead, seekdb_url, built, capsys,
         # With the database reachable again, the next build clears the half-written rows and completes.
         # The dead build's lock lasts until seekdb notices its session is gone:
         # at once here, but over a minute on a loaded CI machine.
-        from indexer.storage import BuildLocked
+        from indexer.errors import BuildLocked
 
         deadline = time.monotonic() + 600
         while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ _NASTY = st.one_of(
 FUZZ_TIMES: list[float] = []
 
 
+@pytest.mark.slow  # 1,000 searches and answers: minutes, not seconds
 @settings(max_examples=1000, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(q=st.lists(_NASTY, max_size=60).map("".join))

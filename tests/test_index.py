@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.building import ModelMismatch, build_index
+from indexer.building import build_index
+from indexer.errors import BuildLocked, IndexCorrupt, ModelMismatch
 from indexer.retrieval import Searcher
-from indexer.storage import BuildLocked, IndexCorrupt, IndexStore
+from indexer.store.embedded import IndexStore
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_incremental_add_change_remove(small_corpus, store_spec, embedder):

@@ -8,15 +8,16 @@ import stat
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from indexer.building import build_index
 from indexer.corpus import UploadError, delete_document, save_upload
 from indexer.loading import load_corpus
-from indexer.storage import IndexStore
+from indexer.store.embedded import IndexStore
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 SECRET = "机密口令SECRET7731不得入库"
 DAMAGED = ("市科协机关党委工作报告\n一、加强组织建设\n全年发展党员12名，"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -125,7 +126,7 @@ def test_speech_title_block(tmp_path):
 
 
 def test_bundled_corpus_loads_with_catalog_titles():
-    from conftest import CORPUS
+    CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
     result = load_corpus(CORPUS)
     assert len(result.documents) == 5 and not result.skipped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,8 @@ from indexer.chunking import chunk_documents
 from indexer.embedding import Embedder, ModelUnavailable
 from indexer.loading import load_corpus
 
-from conftest import CORPUS
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from bench.datasets import load_report_questions
+from bench.metrics import rank_metrics
 from indexer.answering import Answerer
-from indexer.bench import load_report_questions, rank_metrics
 from indexer.building import build_index
-from indexer.oceanbase import OceanBaseStore, StoreUnavailable
+from indexer.errors import BuildLocked, StoreUnavailable
 from indexer.retrieval import Searcher
-from indexer.storage import BuildLocked
+from indexer.store.oceanbase import OceanBaseStore
 
-from conftest import CORPUS, REPO
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
 
 
 def test_answers_and_citations_from_either_store(reports_store, embedder):
@@ -99,7 +101,7 @@ def test_second_build_is_refused_while_one_runs(seekdb_url, small_corpus, embedd
 
 _HOLD_AND_DIE = """
 import sys
-from indexer.oceanbase import OceanBaseStore
+from indexer.store.oceanbase import OceanBaseStore
 store = OceanBaseStore(sys.argv[1])
 with store.build_lock():
     print("locked", flush=True)
@@ -142,7 +144,7 @@ def test_killed_build_frees_its_lock_and_leaves_readers_on_the_old_version(seekd
 _READER = """
 import json, sys, time
 from indexer.retrieval import Searcher
-from indexer.stores import open_store
+from indexer.store import open_store
 store = open_store(sys.argv[1])
 seen = []
 deadline = time.monotonic() + float(sys.argv[2])

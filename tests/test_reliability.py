@@ -5,15 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from indexer.building import build_index
 from indexer.loading import LoadError, load_corpus, load_document
 from indexer.retrieval import Searcher
-from indexer.storage import IndexStore
+from indexer.store.embedded import IndexStore
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 # Any connection except to this machine fails, as on an intranet without a proxy.
 NO_NETWORK = """

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args, input=None):
@@ -41,24 +42,6 @@ def test_answer_type_prior_leaves_other_questions_alone(searcher):
     for q in ("驻村帮扶工作是怎么做的", "主题教育总结会议是哪天召开的？"):
         assert [(h.chunk.start, round(h.score, 5)) for h in searcher.search(q, k=5)] == \
                [(h.chunk.start, round(h.score, 5)) for h in plain.search(q, k=5)]
-
-
-@pytest.mark.parametrize("name", ["report_questions.jsonl", "report_questions_heldout.jsonl"])
-def test_question_sets_point_at_real_passages(name):
-    """Every evidence string of the benchmark questions lies inside one
-    passage of the bundled reports, so a miss is the retriever's fault."""
-    from indexer.chunking import chunk_documents
-    from indexer.loading import load_corpus
-
-    chunks = chunk_documents(load_corpus(REPO / "corpus").documents)
-    items = [json.loads(l) for l in (REPO / "tests" / "data" / name).read_text(encoding="utf-8").splitlines() if l]
-    assert len({d["q"] for d in items}) == len(items)
-    for d in items:
-        if d["type"] == "unanswerable":
-            continue
-        assert any(d["evidence"] in c.text for c in chunks), d["q"]
-        if d["type"] == "quantity":
-            assert d["answer"] in d["evidence"], d["q"]
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])

@@ -4,7 +4,6 @@ engine, the user's identity and quote basket, the Chinese-only chrome."""
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 import time
@@ -13,25 +12,25 @@ from pathlib import Path
 import streamlit as st
 
 from indexer.basket import Basket
+from indexer.config import Settings
+from indexer.errors import SettingsError
 from indexer.service import Engine, user_message
-from indexer.stores import is_url, resolve_spec
 from indexer.webui import CSS
 
-CORPUS = INDEX = DATA = MODEL = AUTO_BUILD = DB = RECYCLE = None  # set by configure()
+SETTINGS = CORPUS = INDEX = DATA = MODEL = AUTO_BUILD = DB = RECYCLE = None  # set by configure()
+SETTINGS_ERROR = ""  # a bad PARTYQA_* value, shown instead of the pages
 
 
 def configure() -> None:
-    """Folders from the environment, read on every run (not once at import:
+    """Settings from the environment, read once per run (not once at import:
     this module stays imported while tests start apps on other folders)."""
-    global CORPUS, INDEX, DATA, MODEL, AUTO_BUILD, DB, RECYCLE
-    CORPUS = Path(os.environ.get("PARTYQA_CORPUS", "corpus"))
-    INDEX = resolve_spec(None, default=os.environ.get("PARTYQA_INDEX", "index"))
-    DATA = Path(os.environ.get("PARTYQA_DATA", "data"))
-    MODEL = os.environ.get("PARTYQA_MODEL") or None
-    # A shared (OceanBase) index is updated by whoever builds it: an app whose own
-    # corpus folder differs must not "sync" it, or a reader with an empty folder
-    # would delete every document for everyone. PARTYQA_AUTO_BUILD=1 opts in.
-    AUTO_BUILD = os.environ.get("PARTYQA_AUTO_BUILD", "0" if is_url(INDEX) else "1") == "1"
+    global SETTINGS, SETTINGS_ERROR, CORPUS, INDEX, DATA, MODEL, AUTO_BUILD, DB, RECYCLE
+    try:
+        SETTINGS, SETTINGS_ERROR = Settings.from_env(), ""
+    except SettingsError as exc:
+        SETTINGS, SETTINGS_ERROR = Settings(), str(exc)
+    CORPUS, INDEX, DATA = SETTINGS.corpus, SETTINGS.app_store, SETTINGS.data
+    MODEL, AUTO_BUILD = SETTINGS.model, SETTINGS.auto_build
     DB = DATA / "partyqa.sqlite"
     RECYCLE = DATA / "recycle"
 
@@ -43,13 +42,13 @@ log = logging.getLogger("partyqa.app")
 
 
 @st.cache_resource(show_spinner=False)
-def get_engine(corpus: str, spec: str, model: str | None, auto_build: bool) -> Engine:
+def get_engine(corpus: str, spec: str, model: str | None, auto_build: bool, query_threads: int) -> Engine:
     # Starts loading the model and index in a thread and returns at once.
-    return Engine(corpus, spec, model=model, auto_build=auto_build)
+    return Engine(corpus, spec, model=model, auto_build=auto_build, query_threads=query_threads)
 
 
 def engine() -> Engine:
-    e = get_engine(str(CORPUS), INDEX, MODEL, AUTO_BUILD)
+    e = get_engine(str(CORPUS), INDEX, MODEL, AUTO_BUILD, SETTINGS.query_threads)
     e.refresh()
     return e
 
@@ -89,6 +88,9 @@ def basket_count() -> int:
 def setup() -> None:
     configure()
     st.html(CSS)
+    if SETTINGS_ERROR:
+        st.error(f"设置有误：{SETTINGS_ERROR}")
+        st.stop()
     uid = user_id()
     if st.session_state.pop("set_cookie", False):
         with st.sidebar:

@@ -7,7 +7,8 @@ import datetime as dt
 
 import streamlit as st
 
-from indexer.corpus import (MAX_UPLOAD_BYTES, UploadError, delete_document, list_recycled, restore_document,
+from indexer.config import MAX_UPLOAD_BYTES
+from indexer.corpus import (UploadError, delete_document, list_recycled, restore_document,
                             save_upload, update_catalog)
 from indexer.loading import read_catalog
 from indexer.webui import doc_label, literal

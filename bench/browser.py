@@ -2,11 +2,11 @@
 driven by Playwright) against ``streamlit run app.py``: how long from
 starting the server until the question box can be used, until the first
 answer, and how long warm questions take from Enter to the answer on the
-page. Used by ``bench`` and by ``tests/test_browser.py``.
+page. Used by ``bench`` (``python -m bench``) and by ``tests/test_browser.py``.
 
 Usage::
 
-    from indexer.browser_bench import browser_timings
+    from bench.browser import browser_timings
     browser_timings(Path("corpus"), Path("/tmp/index"), Path("/tmp/data"), questions)
     # {'browser_cold_question_box_s': …, 'browser_cold_first_answer_s': …,
     #  'browser_warm_p50_ms': …, 'browser_warm_p95_ms': …}
@@ -22,6 +22,10 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
+
+from indexer.building import build_index
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -95,8 +99,6 @@ def ask(page, question: str, timeout_ms: int = 120_000) -> float:
 
 
 def _percentiles_ms(times: list[float]) -> dict:
-    import numpy as np
-
     a = np.array(times) * 1000
     return {"p50_ms": round(float(np.percentile(a, 50)), 1), "p95_ms": round(float(np.percentile(a, 95)), 1)}
 
@@ -108,8 +110,6 @@ def browser_timings(corpus: Path, index_dir: Path, data_dir: Path, questions: li
     index is built beforehand, untimed, as ``make run`` does. ``browser``:
     a Playwright browser to use (one is launched otherwise)."""
     if build:
-        from .building import build_index
-
         build_index(corpus, index_dir)
     if browser is None:
         from playwright.sync_api import sync_playwright

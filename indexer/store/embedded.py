@@ -15,11 +15,13 @@ left behind (``.tmp-*`` folders, a version that never went live) is removed
 by the next build or by ``build --clean``. Every file is listed in the
 manifest with its SHA-256, so damage is reported, not mistaken for results.
 A full disk or a read-only folder stops the build with a message and leaves
-the live version as it was.
+the live version as it was. :class:`EmbeddedStore` puts the
+:class:`~indexer.store.base.Store` interface over these files: FAISS for
+vectors, bm25s for words.
 
 Usage::
 
-    from indexer.storage import IndexStore
+    from indexer.store.embedded import IndexStore
     store = IndexStore("index")
     version = store.current()            # raises IndexMissing / IndexCorrupt
     chunks = version.read_chunks()
@@ -32,6 +34,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -42,55 +45,22 @@ from typing import Iterator
 
 import numpy as np
 
-from .chunking import Chunk
+from ..chunking import Chunk
+from ..config import keep_versions
+from ..errors import BuildLocked, DiskFull, IndexCorrupt, IndexMissing, IndexNotWritable, StoreError
+from ..keywords import KeywordIndex
+from ..vectors import build_vector_index, read_index, write_index
+from .base import Ranking, text_key
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
-KEEP_VERSIONS = 2  # the live one and its predecessor, for readers mid-switch
-KEEP_ENV = "PARTYQA_KEEP_VERSIONS"
-
-
-class IndexError_(Exception):
-    """Base for index problems; messages are for users (Chinese)."""
-
-
-class IndexMissing(IndexError_):
-    pass
-
-
-class IndexCorrupt(IndexError_):
-    pass
-
-
-class BuildLocked(IndexError_):
-    pass
-
-
-class IndexNotWritable(IndexError_):
-    """No permission to write the index folder, or a read-only file system."""
-
-
-class DiskFull(IndexError_):
-    """Not enough space for the new version; the old one stays live."""
-
-
-def keep_versions() -> int:
-    """How many versions a build keeps (the live one included): the setting
-    $PARTYQA_KEEP_VERSIONS, default 2 so that a reader that opened the
-    previous version just before a switch can still read it."""
-    raw = os.environ.get(KEEP_ENV, "").strip()
-    if not raw:
-        return KEEP_VERSIONS
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"环境变量 {KEEP_ENV} 应为不小于 1 的整数（保留的索引版本数），当前为“{raw}”")
-    return int(raw)
-
-
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def storage_error(exc: OSError, root: Path, needed: int | None = None) -> IndexError_ | None:
+def storage_error(exc: OSError, root: Path, needed: int | None = None) -> StoreError | None:
     """The message for users for a failed write under ``root``, or None when
     ``exc`` is not about permissions or space."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -201,7 +171,7 @@ class IndexStore:
     def current_or_none(self) -> IndexVersion | None:
         try:
             return self.current(verify=False)
-        except IndexError_:
+        except StoreError:
             return None
 
     @contextlib.contextmanager
@@ -300,3 +270,146 @@ def write_chunks(path: Path, chunks: list[Chunk]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for c in chunks:
             f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+
+
+def estimate_bytes(chunks: list[Chunk], vectors: np.ndarray) -> int:
+    """Room a new embedded version takes, a little above the real size: the
+    vectors twice (vectors.npy, the FAISS index with its graph) and about ten
+    times the passage text for chunks.jsonl and the two BM25 indexes
+    (measured: 1.56 MB for the five reports, estimated 1.89 MB)."""
+    text = sum(len(c.embedding_text().encode("utf-8")) for c in chunks)
+    return int(2.2 * vectors.nbytes + 10 * text + 64 * 1024)
+
+
+class EmbeddedSnapshot:
+    """An on-disk version opened in memory: FAISS for vectors, bm25s for words."""
+
+    def __init__(self, version):
+        self.version = version
+        self.name = version.name
+        self.manifest = version.manifest
+        self._chunks: list[Chunk] = version.read_chunks()
+        self.dense_index = read_index(version.file("dense.faiss"), version.manifest["vector_index"])
+        self.keywords = KeywordIndex.load(version.path)
+        self._doc_of = np.array([c.doc for c in self._chunks], dtype=object)
+
+    def count(self) -> int:
+        return len(self._chunks)
+
+    def _allowed(self, docs: list[str] | None) -> np.ndarray | None:
+        return None if not docs else np.isin(self._doc_of, list(docs))
+
+    def dense(self, qvec: np.ndarray, depth: int, docs: list[str] | None = None) -> Ranking:
+        import faiss
+
+        allowed = self._allowed(docs)
+        n = min(depth, len(self._chunks))
+        q = np.ascontiguousarray(qvec[None, :], dtype=np.float32)
+        if n == 0 or (allowed is not None and not allowed.any()):
+            scores, ids = np.zeros((1, 0), np.float32), np.zeros((1, 0), np.int64)
+        elif allowed is None:
+            scores, ids = self.dense_index.search(q, n)
+        else:
+            sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
+            scores, ids = self.dense_index.search(q, n, params=faiss.SearchParameters(sel=sel))
+        keep = ids[0] >= 0
+
+        def rescore(others: list[int]) -> dict[int, float]:
+            return {i: float(self.dense_index.reconstruct(int(i)) @ qvec) for i in others}
+
+        return Ranking(ids[0][keep].astype(np.int64), scores[0][keep], rescore)
+
+    def keyword(self, query: str, depth: int, docs: list[str] | None = None) -> dict[str, Ranking]:
+        allowed = self._allowed(docs)
+        out = {}
+        for name, raw in self.keywords.scores(query).items():
+            scores = raw if allowed is None else np.where(allowed, raw, -np.inf)
+            d = min(depth, len(scores))
+            if d <= 0:
+                continue
+            part = np.argpartition(-scores, d - 1)[:d]
+            part = part[np.argsort(-scores[part], kind="stable")]
+            # A zero BM25 score means no query term occurs: not a keyword match.
+            part = part[np.isfinite(scores[part]) & (scores[part] > 0)]
+            out[name] = Ranking(part.astype(np.int64), raw[part],
+                                lambda others, raw=raw: {i: float(raw[i]) for i in others})
+        return out
+
+    def chunks(self, ids: list[int]) -> list[Chunk]:
+        return [self._chunks[int(i)] for i in ids]
+
+    def all_chunks(self) -> list[Chunk]:
+        return list(self._chunks)
+
+    def idf(self, word: str) -> float:
+        return self.keywords.idf(word)
+
+
+class EmbeddedStore:
+    """The default store: an index folder on this machine."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.files = IndexStore(root)
+        self.root = Path(root)
+        self.label = str(root)
+
+    def current(self, verify: bool = True) -> EmbeddedSnapshot:
+        return EmbeddedSnapshot(self.files.current(verify=verify))
+
+    def current_name(self) -> str | None:
+        return self.files.current_name()
+
+    def current_manifest(self) -> dict | None:
+        v = self.files.current_or_none()
+        return v.manifest if v else None
+
+    def build_lock(self) -> contextlib.AbstractContextManager:
+        return self.files.build_lock()
+
+    def cached_vectors(self, keys: set[str], fingerprint: str) -> dict[str, np.ndarray]:
+        prev = self.files.current_or_none()
+        if prev is None or prev.manifest.get("model", {}).get("fingerprint") != fingerprint:
+            return {}
+        try:
+            prev.verify()
+            chunks, vecs = prev.read_chunks(), prev.read_vectors()
+        except Exception:  # a damaged old version only costs us the cache
+            log.warning("previous index version unreadable; embedding everything again")
+            return {}
+        out = {}
+        for i, c in enumerate(chunks):
+            k = text_key(c.embedding_text())
+            if k in keys:
+                out[k] = vecs[i]
+        return out
+
+    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
+              *, rebuild: bool) -> str:
+        keep_versions()  # a bad setting is reported before anything is written
+        needed = estimate_bytes(chunks, vectors)
+        try:
+            self.files.versions.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(self.files.versions).free
+            if free < needed:
+                raise OSError(28, "No space left on device")  # said before writing, not half-way
+            with self.files.new_version() as tmp:
+                write_chunks(tmp / "chunks.jsonl", chunks)
+                np.save(tmp / "vectors.npy", vectors)
+                vindex, vinfo = build_vector_index(vectors)
+                write_index(vindex, tmp / "dense.faiss")
+                KeywordIndex.build([c.embedding_text() for c in chunks]).save(tmp)
+                return self.files.commit(tmp, {**manifest, "vector_index": vinfo}).name
+        except OSError as exc:
+            raise storage_error(exc, self.root, needed) or exc
+        except RuntimeError as exc:
+            # FAISS reports a failed write as a RuntimeError carrying the C error text.
+            if "No space left" in str(exc):
+                raise DiskFull(storage_error(OSError(28, str(exc)), self.root, needed).args[0]) from exc
+            raise
+
+    def clean(self) -> list[str]:
+        return self.files.clean()
+
+    def size_bytes(self) -> int:
+        v = self.files.current_or_none()
+        return sum(p.stat().st_size for p in v.path.rglob("*") if p.is_file()) if v else 0

@@ -29,7 +29,7 @@ them exactly as it fuses FAISS and bm25s.
 
 Usage::
 
-    from indexer.stores import open_store
+    from indexer.store import open_store
     store = open_store("oceanbase://root:secret@127.0.0.1:2881/partyqa")
 """
 
@@ -46,10 +46,11 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from .chunking import Chunk
-from .keywords import char_tokens, word_tokens
-from .storage import BuildLocked, IndexError_, IndexMissing, keep_versions
-from .stores import Ranking, idf_from_df
+from ..chunking import Chunk
+from ..config import keep_versions
+from ..errors import BuildLocked, IndexMissing, SettingsError, StoreError, StoreUnavailable
+from ..keywords import char_tokens, word_tokens
+from .base import Ranking, idf_from_df
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,6 @@ DEFAULT_PORT = 2881
 INSERT_BATCH = 200
 LOCK_TIMEOUT_US = 7 * 24 * 3600 * 10**6
 HNSW_EF_SEARCH = 200  # above the fusion depth (100), so every requested candidate is searched for
-
-
-class StoreUnavailable(IndexError_):
-    """The database cannot be reached or refused us; the message is for users."""
 
 
 @dataclass(frozen=True)
@@ -76,14 +73,14 @@ class Location:
     def parse(cls, url: str) -> "Location":
         parts = urlsplit(url)
         if parts.scheme not in SCHEMES:
-            raise ValueError(f"不支持的存储地址：{parts.scheme}://…（可用 oceanbase://用户:密码@主机:端口/库名）")
+            raise SettingsError(f"不支持的存储地址：{parts.scheme}://…（可用 oceanbase://用户:密码@主机:端口/库名）")
         database = parts.path.strip("/") or "partyqa"
         if not database.replace("_", "").isalnum():
-            raise ValueError(f"数据库名只能包含字母、数字和下划线：{database}")
+            raise SettingsError(f"数据库名只能包含字母、数字和下划线：{database}")
         try:
             port = parts.port or DEFAULT_PORT
         except ValueError as exc:
-            raise ValueError("存储地址中的端口无效") from exc
+            raise SettingsError("存储地址中的端口无效") from exc
         return cls(unquote(parts.username or "root"), unquote(parts.password or ""),
                    parts.hostname or "127.0.0.1", port, database)
 
@@ -102,7 +99,7 @@ def _in_list(n: int) -> str:
 
 
 class OceanBaseStore:
-    """A :class:`indexer.stores.Store` in an OceanBase/seekdb database."""
+    """A :class:`indexer.store.base.Store` in an OceanBase/seekdb database."""
 
     def __init__(self, url: str):
         self.loc = Location.parse(url)

@@ -9,7 +9,7 @@ compiler) that turns its wildcard ``bind()`` into a loopback one.
 
 Usage::
 
-    from indexer.seekdb import start_server
+    from indexer.store.seekdb import start_server
     server = start_server("/var/lib/partyqa/seekdb", port=2881, password="…")
     print(server.url("partyqa"))   # oceanbase://root:…@127.0.0.1:2881/partyqa
     server.stop()
@@ -34,17 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from ..config import PASSWORD_ENV, Settings
+from ..errors import ServerError
+
 log = logging.getLogger(__name__)
 
-SHIM_SOURCE = Path(__file__).parent / "data" / "loopback_bind.c"
-CACHE = Path(os.environ.get("PARTYQA_CACHE", Path.home() / ".cache" / "partyqa"))
-PASSWORD_ENV = "PARTYQA_SEEKDB_PASSWORD"
+SHIM_SOURCE = Path(__file__).parent.parent / "data" / "loopback_bind.c"
 # Small enough for a 2-core, shared machine; seekdb sizes its caches from these.
 SERVER_PARAMETERS = ("memory_budget=2G", "log_disk_size=2G", "datafile_size=1G")
-
-
-class ServerError(RuntimeError):
-    """The local server could not be started; the message is for users."""
 
 
 def binary() -> Path:
@@ -61,13 +58,14 @@ def binary() -> Path:
 def loopback_shim() -> Path:
     """The compiled bind() shim, built once per source version."""
     digest = hashlib.sha256(SHIM_SOURCE.read_bytes()).hexdigest()[:12]
-    out = CACHE / f"loopback_bind-{digest}.so"
+    cache = Settings.from_env().cache
+    out = cache / f"loopback_bind-{digest}.so"
     if out.exists():
         return out
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         raise ServerError("需要 C 编译器（cc/gcc）来让 seekdb 只监听 127.0.0.1。请安装 gcc 后重试。")
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", str(tmp), str(SHIM_SOURCE), "-ldl"], check=True,
                    capture_output=True)
@@ -124,7 +122,7 @@ def start_server(base_dir: str | Path, port: int = 2881, password: str | None = 
                  timeout: float = 120) -> Server:
     """Start seekdb on 127.0.0.1:``port`` with its data in ``base_dir`` and
     wait until root can log in with ``password``."""
-    password = password if password is not None else os.environ.get(PASSWORD_ENV, "")
+    password = password if password is not None else Settings.from_env().seekdb_password
     if not password:
         raise ServerError(f"请设置 root 密码：环境变量 {PASSWORD_ENV}。")
     if _port_open(port):

