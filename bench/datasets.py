@@ -32,7 +32,9 @@ HELDOUT_QUESTIONS = DATA / "report_questions_heldout.jsonl"
 # Questions written by a helper who saw no code, committed before any run,
 # split by document: dev over 8 reports, held-out over the other 5.
 GOV_DEV = DATA / "gov_questions_dev.jsonl"
-GOV_HELDOUT = DATA / "gov_questions_heldout.jsonl"
+GOV_HELDOUT = DATA / "gov_questions_heldout.jsonl"  # looked at since: development now
+GOV_HELDOUT2 = DATA / "gov_questions_heldout2.jsonl"  # written after, never looked at before its runs
+GOV_SETS = (("gov-dev", GOV_DEV), ("gov-heldout", GOV_HELDOUT), ("gov-heldout2", GOV_HELDOUT2))
 
 
 def cmrc_path(shared: Path) -> Path:
@@ -101,7 +103,7 @@ def load_gov_corpus(corpus: Path) -> list[Document]:
 def mixed_sets(gov_path: Path, gov_docs: list[Document], mixed_docs: list[Document], report_items: list[dict],
                heldout_items: list[dict]):
     """The report and gov question sets over one index holding both kinds of documents."""
-    for key, qpath in (("mixed-gov-dev", GOV_DEV), ("mixed-gov-heldout", GOV_HELDOUT)):
+    for key, qpath in ((f"mixed-{key}", qpath) for key, qpath in GOV_SETS):
         qs, its = load_gov_questions(gov_path, qpath, key, gov_docs)
         yield key, qs, its
     for key, its in (("mixed-reports", report_items), ("mixed-reports-heldout", heldout_items)):

@@ -13,11 +13,12 @@ from pathlib import Path
 
 START = "<!-- BENCH-TABLE -->"
 END = "<!-- /BENCH-TABLE -->"
+GOV_NAMES = ("gov-dev", "gov-heldout", "gov-heldout2")
 
 def markdown_table(res: dict) -> str:
     lines = []
-    for qs_name in ("cmrc2018-dev", "reports", "reports-heldout", "gov-dev", "gov-heldout", "mixed-gov-dev",
-                    "mixed-gov-heldout", "mixed-reports", "mixed-reports-heldout"):
+    for qs_name in ("cmrc2018-dev", "reports", "reports-heldout", *GOV_NAMES, *(f"mixed-{n}" for n in GOV_NAMES),
+                    "mixed-reports", "mixed-reports-heldout"):
         r = res["quality"].get(qs_name)
         if not r:
             continue
@@ -27,9 +28,9 @@ def markdown_table(res: dict) -> str:
             lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['hit@10']:.4f} | {m['mrr@10']:.4f} "
                          f"| {m['p50_ms']} | {m['p95_ms']} |")
     sets = [(name, res[key]) for name, key in (("reports", "answers"), ("reports-heldout", "answers_heldout"),
-                                               *((n, f"answers_{n}") for n in ("gov-dev", "gov-heldout", "mixed-gov-dev",
-                                                                                "mixed-gov-heldout", "mixed-reports",
-                                                                                "mixed-reports-heldout")))
+                                               *((n, f"answers_{n}") for n in (
+                                                   *GOV_NAMES, *(f"mixed-{n}" for n in GOV_NAMES),
+                                                   "mixed-reports", "mixed-reports-heldout")))
             if res.get(key)]
     if sets:
         lines += ["\n**Answers** (quantity: exact figure from the named document; refused: questions the reports do not answer)\n", "| metric | " + " | ".join(n for n, _ in sets) + " |",

@@ -42,7 +42,7 @@ from indexer.retrieval import Searcher
 
 from .answers import evaluate_answers
 from .browser import browser_timings
-from .datasets import (CORPUS, GOV_DEV, GOV_HELDOUT, HELDOUT_QUESTIONS, cmrc_path, gov_path, load_cmrc,
+from .datasets import (CORPUS, GOV_SETS, HELDOUT_QUESTIONS, cmrc_path, gov_path, load_cmrc,
                        load_gov_corpus, load_gov_questions, load_report_questions, mixed_sets)
 from .expected import EXPECTED, check, load_pins
 from .metrics import percentiles
@@ -120,7 +120,7 @@ def run_bench(opts: Options) -> int:
     gov = gov_path(shared) if shared else None
     if gov is not None and gov.is_dir():
         gov_docs = load_gov_corpus(gov)
-        for key, qpath in (("gov-dev", GOV_DEV), ("gov-heldout", GOV_HELDOUT)):
+        for key, qpath in GOV_SETS:
             log(f"quality: {key}")
             qs, gov_items = load_gov_questions(gov, qpath, key, gov_docs)
             res["quality"][key] = evaluate_retrievers(qs, work, embedder, nano_engine=engine, log=log, index_name="gov",
