@@ -40,7 +40,8 @@ WARMUP_QUESTION = "全面从严治党"  # loads jieba's dictionary and the ranke
 
 
 class Engine:
-    def __init__(self, corpus_dir: str | Path, spec: str, *, model: str | None = None, auto_build: bool = True):
+    def __init__(self, corpus_dir: str | Path, spec: str, *, model: str | None = None, auto_build: bool = True,
+                 embedders: dict | None = None):
         self.corpus_dir = Path(corpus_dir)
         self.spec = spec
         self.model = model
@@ -55,7 +56,8 @@ class Engine:
         self.started = time.monotonic()
         self.ready_at: float | None = None
         self.failed_at = 0.0
-        self._embedders: dict = {}
+        # Engines of several knowledge bases pass one dict, so the model loads once.
+        self._embedders: dict = {} if embedders is None else embedders
         self._work = threading.Lock()  # one build or load at a time
         self._idle = threading.Event()
         self._idle.set()
