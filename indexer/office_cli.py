@@ -9,6 +9,7 @@
     python -m indexer audit verify | export [--out FILE] | show [-n 50] | prune [--days N]
     python -m indexer feedback export [--out FILE] [--verdict useful|wrong]
     python -m indexer serve [--host 127.0.0.1] [--port 8000]
+    python -m indexer office-bench [--users 20] [--questions 5] [--json FILE]
 
 Passwords are never arguments (they would stay in the shell history and in
 ``ps``): a terminal prompts twice, otherwise the first line of standard
@@ -19,6 +20,7 @@ are written to the audit log as ``命令行:<system user>``.
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from pathlib import Path
 
@@ -174,6 +176,26 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_office_bench(args) -> int:
+    import shutil
+    import tempfile
+
+    from .office_bench import concurrent_asks
+
+    lines = (Path(__file__).resolve().parent.parent / "tests/data/report_questions.jsonl").read_text(encoding="utf-8")
+    questions = [json.loads(l)["q"] for l in lines.splitlines() if l.strip()][:args.questions]
+    with tempfile.TemporaryDirectory(prefix="partyqa-office-bench-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(args.corpus, corpus)
+        result = concurrent_asks(Path(tmp) / "data", corpus, str(Path(tmp) / "index"), users=args.users,
+                                 questions=questions)
+    text = json.dumps(result, ensure_ascii=False)
+    print(text)
+    if args.json_out:
+        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    return 0 if result["errors"] == 0 and result["audit_asks"] == result["asks"] and result["audit_chain_ok"] else 1
+
+
 def guarded(func):
     """Office errors are the user's: a Chinese line on stderr and exit status 2."""
     def run(args) -> int:
@@ -218,3 +240,10 @@ def add_commands(sub) -> None:
     sp.add_argument("--host", default="127.0.0.1", help="监听地址（非本机地址需要已有管理员账号）")
     sp.add_argument("--port", type=int, default=8000)
     sp.set_defaults(func=guarded(cmd_serve))
+
+    sp = sub.add_parser("office-bench", help="多个用户同时通过 HTTP 接口提问：p50/p95、吞吐、审计日志是否完整")
+    sp.add_argument("--users", type=int, default=20)
+    sp.add_argument("--questions", type=int, default=5, help="每个用户提问数（取报告问题集的前几个）")
+    sp.add_argument("--corpus", default="corpus")
+    sp.add_argument("--json", dest="json_out", help="把结果写入 JSON 文件")
+    sp.set_defaults(func=guarded(cmd_office_bench))
