@@ -207,13 +207,41 @@ def logout() -> None:
     user, token = current_user(), st.session_state.pop("token", "")
     if user and token:
         office().logout(user, token, source=source())
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()  # also end the identity provider's session in this app
     for key in list(st.session_state):
         if key.startswith(("keep-", "facet-")) or key in ("kb", "query", "docs", "settings_loaded"):
             del st.session_state[key]
 
 
+def oidc_configured() -> bool:
+    """An identity provider in .streamlit/secrets.toml ([auth], see README)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file
+        return False
+
+
+def oidc_session() -> None:
+    """After st.login: the provider's user name (or e-mail) must be a local,
+    enabled account, whose role and grants then apply."""
+    if "token" in st.session_state or not oidc_configured() or not st.user.is_logged_in:
+        return
+    name = str(st.user.get("preferred_username") or st.user.get("email") or "")
+    o = office()
+    user = o.accounts.get(name)
+    if user is None or user.disabled:
+        o.audit.append(name, "login.failed", detail="OIDC：没有对应的本地账号", source=source())
+        st.session_state["login-error"] = f"统一身份认证账号“{name}”没有对应的本地账号（或已停用），请联系管理员。"
+        st.logout()
+        return
+    o.audit.append(user.name, "login", detail="OIDC", source=source())
+    st.session_state["token"] = o.accounts.open_session(user)
+
+
 def login() -> None:
     """The login form until a user is logged in (nothing of the app renders before)."""
+    oidc_session()
     user = current_user()
     if user is not None:
         with st.sidebar:
@@ -234,5 +262,7 @@ def login() -> None:
         st.text_input("用户名", key="login-name", max_chars=32)
         st.text_input("密码", key="login-password", type="password", max_chars=256)
         st.form_submit_button("登录", type="primary", on_click=do_login)
+    if oidc_configured():
+        st.button("使用单位统一身份认证登录", key="oidc", on_click=st.login)
     st.caption("账号由管理员用 python -m indexer users add 创建。连续输错 5 次后需等待 15 分钟。")
     st.stop()
