@@ -5,6 +5,9 @@ role, answers take 有用/不对 feedback, and it all lands in the audit log."""
 
 from __future__ import annotations
 
+import time
+import tomllib
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -104,3 +107,21 @@ def test_pages_follow_the_role(site):
     assert not at.exception and any("哈希链校验通过" in s.value for s in at.success)
     users = at.dataframe[0].value
     assert list(users["用户名"]) == ["admin", "li", "wang", "zhao"]
+
+
+def test_idle_session_ends_in_the_login_form(site, monkeypatch):
+    at = logged_in("li")
+    at.text_input(key="query")  # in
+    monkeypatch.setenv("PARTYQA_SESSION_MINUTES", "0.002")  # 0.12 s idle
+    time.sleep(0.3)
+    at.run()
+    assert [t.value for t in at.title] == ["党建文档问答 · 登录"]
+    assert any("登录已超时" in i.value for i in at.info)
+
+
+def test_xsrf_protection_and_upload_limit_are_configured():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]
+    assert config["enableXsrfProtection"] is True and config["enableCORS"] is True
+    from indexer.corpus import MAX_UPLOAD_BYTES
+
+    assert MAX_UPLOAD_BYTES <= config["maxUploadSize"] * 1024 * 1024
