@@ -33,7 +33,7 @@ from .audit import AuditLog
 from .feedback import History
 from .knowledge import KnowledgeBase, KnowledgeBases
 from .service import Engine
-from .stores import is_url, resolve_spec
+from .stores import is_url, open_store, resolve_spec
 
 READY_TIMEOUT_S = 600  # a first question may wait for the model and a first build
 
@@ -111,7 +111,17 @@ class Office:
         e.refresh()
         return e
 
+    def empty(self, kb: KnowledgeBase) -> bool:
+        """No index and no files yet: a new knowledge base waiting for its first upload."""
+        has_files = kb.corpus.is_dir() and any(p.is_file() for p in kb.corpus.rglob("*"))
+        if has_files:
+            return False
+        e = self._engines.get(kb.name)  # no engine yet: none is started just to look
+        return (e.store if e else open_store(kb.store)).current_name() is None
+
     def answerer(self, kb: KnowledgeBase, timeout: float = READY_TIMEOUT_S):
+        if self.empty(kb):
+            raise NotReady(f"知识库“{kb.name}”还没有文档：请编辑或管理员先上传报告。")
         e = self.engine(kb)
         if not e.wait(timeout) and e.answerer is None:
             raise NotReady(e.error or f"知识库“{kb.name}”的索引尚未就绪，请稍后再试。")

@@ -239,3 +239,15 @@ def test_users_cli_reads_passwords_from_stdin_only(tmp_path):
     assert actions == ['["user.add", "管理员甲"]', '["user.add", "li"]', '["kb.add", "纪检"]', '["kb.grant", "li@纪检"]',
                        '["user.passwd", "li"]', '["user.disable", "li"]']
     assert "li-pass" not in (tmp_path / "data" / "audit.sqlite").read_bytes().decode("utf-8", "replace")
+
+
+def test_a_new_knowledge_base_without_documents_says_so(office):
+    from indexer.office import NotReady
+
+    office.kbs.add("空库")
+    admin, _ = office.login("admin", PASSWORDS["admin"])
+    with pytest.raises(NotReady, match="还没有文档"):
+        office.ask(admin, "空库", SECRET_Q)
+    name = office.upload(admin, "空库", "first.txt", UPLOADED.encode())
+    assert office.ask(admin, "空库", "常规巡察了多少个党组织")[1].answers[0].text == "23个"
+    assert name in office.documents(admin, "空库")

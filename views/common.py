@@ -106,8 +106,12 @@ def can_edit(k: KnowledgeBase) -> bool:
     return bool(user) and office().kbs.level(user, k.name) == "edit"
 
 
-def engine() -> Engine:
-    return office().engine(kb())
+def engine(need_documents: bool = True) -> Engine:
+    o, k = office(), kb()
+    if need_documents and o.empty(k):
+        st.info(f"知识库“{k.name}”还没有文档：请编辑或管理员先在“语料管理”页上传报告。")
+        st.stop()
+    return o.engine(k)
 
 
 def user_id() -> str:

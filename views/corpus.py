@@ -18,7 +18,7 @@ if not common.can_edit(K):
     st.error(f"没有权限修改知识库“{K.name}”。")
     st.stop()
 st.title("语料管理" if common.single_user() else f"语料管理 · {K.name}")
-e = common.engine()
+e = common.engine(need_documents=False)  # the first upload goes through this page
 for kind in ("flash", "flash_error"):
     msg = st.session_state.pop(kind, "")
     if msg:
