@@ -39,7 +39,7 @@ if flash:
 def add_to_basket(q: Quote) -> None:
     b = common.basket()
     added = b.add(q)
-    common.audit("quote", q.doc, q.text[:40])
+    common.audit("quote", q.doc, f"{q.start}-{q.end}")  # where, not the text: no document text in the log
     st.session_state["flash"] = f"已加入摘录篮（共 {len(b)} 条）" if added else "摘录篮里已有这段原文"
 
 
