@@ -22,6 +22,10 @@ common.setup()
 pages = [
     st.Page("views/ask.py", title="问答", icon=":material/forum:", url_path="ask", default=True),
     st.Page("views/basket.py", title=f"摘录篮（{common.basket_count()}）", icon=":material/bookmarks:", url_path="basket"),
-    st.Page("views/corpus.py", title="语料管理", icon=":material/folder_open:", url_path="corpus"),
 ]
+# Pages by role (issue 19): each page checks again, in the library, before it acts.
+if common.can_edit(common.kb()):
+    pages.append(st.Page("views/corpus.py", title="语料管理", icon=":material/folder_open:", url_path="corpus"))
+if common.current_user().is_admin and not common.single_user():
+    pages.append(st.Page("views/admin.py", title="系统管理", icon=":material/admin_panel_settings:", url_path="admin"))
 st.navigation(pages).run()

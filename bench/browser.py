@@ -41,8 +41,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(corpus: Path, index: Path, data: Path, log: Path | None = None):
-    """``streamlit run app.py`` on 127.0.0.1 with the three folders from the
+def app_server(corpus: Path, index: Path, data: Path, log: Path | None = None, address: str = "127.0.0.1"):
+    """``streamlit run app.py`` on ``address`` (127.0.0.1 unless a test asks) with the three folders from the
     environment and this checkout's ``indexer`` first on the path; yields
     ``(url, started)`` with ``started`` the ``time.monotonic()`` of launch."""
     port = free_port()
@@ -50,7 +50,7 @@ def app_server(corpus: Path, index: Path, data: Path, log: Path | None = None):
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     env.pop("PARTYQA_STORE", None)
     cmd = [str(STREAMLIT) if STREAMLIT.exists() else sys.executable, *([] if STREAMLIT.exists() else ["-m", "streamlit"]),
-           "run", str(REPO / "app.py"), "--server.address", "127.0.0.1", "--server.port", str(port),
+           "run", str(REPO / "app.py"), "--server.address", address, "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     out = open(log, "w") if log else subprocess.DEVNULL
     started = time.monotonic()

@@ -344,6 +344,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dir", required=True, help="seekdb 数据目录")
     sp.add_argument("--port", type=int, default=2881)
     sp.set_defaults(func=cmd_seekdb)
+
+    from .office_cli import add_commands  # users, kb, audit, feedback, serve (the office server)
+
+    add_commands(sub)
     return p
 
 

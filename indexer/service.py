@@ -38,7 +38,7 @@ WARMUP_QUESTION = "全面从严治党"  # loads jieba's dictionary and the ranke
 
 class Engine:
     def __init__(self, corpus_dir: str | Path, spec: str, *, model: str | None = None, auto_build: bool = True,
-                 query_threads: int = QUERY_THREADS):
+                 query_threads: int = QUERY_THREADS, embedders: dict | None = None):
         self.query_threads = query_threads
         self.corpus_dir = Path(corpus_dir)
         self.spec = spec
@@ -54,7 +54,8 @@ class Engine:
         self.started = time.monotonic()
         self.ready_at: float | None = None
         self.failed_at = 0.0
-        self._embedders: dict = {}
+        # Engines of several knowledge bases pass one dict, so the model loads once.
+        self._embedders: dict = {} if embedders is None else embedders
         self._work = threading.Lock()  # one build or load at a time
         self._idle = threading.Event()
         self._idle.set()

@@ -13,7 +13,7 @@ from indexer.keywords import word_tokens
 from indexer.webui import (MAX_QUESTION_CHARS, MODES, clip_question, doc_label, facet_options, filter_docs,
                            highlight, literal, merge_passages, params_to_settings, place_answers, section_html,
                            settings_to_params)
-from views import common
+from views import common, history
 
 e = common.engine()
 st.title("党建文档问答")
@@ -39,6 +39,7 @@ if flash:
 def add_to_basket(q: Quote) -> None:
     b = common.basket()
     added = b.add(q)
+    common.audit("quote", q.doc, f"{q.start}-{q.end}")  # where, not the text: no document text in the log
     st.session_state["flash"] = f"已加入摘录篮（共 {len(b)} 条）" if added else "摘录篮里已有这段原文"
 
 
@@ -90,6 +91,7 @@ status = st.empty()
 if not query:
     if common.wait_until_ready(e, status, need=False):
         st.caption(f"已收录 {len(e.answerer.searcher.documents)} 篇文档。")
+    history.recent_box()
     st.stop()
 if scope == []:
     st.warning("没有符合所选范围的文档，请放宽“限定范围”。")
@@ -109,6 +111,7 @@ except Exception as exc:  # noqa: BLE001
     common.show_error(exc, "检索失败")
     st.stop()
 
+question_id = history.record(result, common.kb().name, (k, mode, tuple(scope or ())))
 docs_meta = answerer.searcher.documents
 terms = word_tokens(result.query)
 
@@ -166,6 +169,9 @@ for i, p in enumerate(passages):
             st.markdown(f'<span class="pq-meta">{section_html(p.section)}</span>', unsafe_allow_html=True)
         st.markdown(highlight(p.text, terms, p.spans), unsafe_allow_html=True)
         actions(quote_of(p.doc, p.title, p.section, p.start, p.end, p.text, p.page), f"hit-{p.doc}-{p.start}")
+
+history.feedback_box(question_id)
+history.recent_box()
 
 # For the browser benchmark: marks that this question's answer is on the page.
 st.html(f'<div class="pq-answered" data-q="{html.escape(query, quote=True)}"></div>')

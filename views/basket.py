@@ -112,7 +112,9 @@ quotes = [with_meta(i.quote, documents.get(i.quote.doc, {})) for i in items]
 st.caption("Word 文件按党政机关公文格式排版：A4 纸，仿宋三号正文，小标宋标题，文末附出处列表、落款和日期。")
 c1, c2, _ = st.columns([1, 1, 3])
 c1.download_button("下载 Word（.docx）", quotes_to_docx(quotes, heading=title, author=author.strip()),
-                   file_name=f"{title}.docx", key="export-docx", on_click="ignore", type="primary",
+                   file_name=f"{title}.docx", key="export-docx", type="primary",
+                   on_click=common.audit, args=("export", f"{title}.docx", f"{len(quotes)} 条摘录"),
                    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 c2.download_button("下载 Markdown", quotes_to_markdown(quotes, heading=title, author=author.strip()),
-                   file_name=f"{title}.md", key="export-md", on_click="ignore", mime="text/markdown")
+                   file_name=f"{title}.md", key="export-md", mime="text/markdown",
+                   on_click=common.audit, args=("export", f"{title}.md", f"{len(quotes)} 条摘录"))

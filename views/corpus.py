@@ -14,8 +14,12 @@ from indexer.loading import read_catalog
 from indexer.webui import doc_label, literal
 from views import common
 
-st.title("语料管理")
-e = common.engine()
+K = common.kb()  # the session's knowledge base; editing needs an edit grant there
+if not common.can_edit(K):
+    st.error(f"没有权限修改知识库“{K.name}”。")
+    st.stop()
+st.title("语料管理" if common.single_user() else f"语料管理 · {K.name}")
+e = common.engine(need_documents=False)  # the first upload goes through this page
 for kind in ("flash", "flash_error"):
     msg = st.session_state.pop(kind, "")
     if msg:
@@ -91,7 +95,7 @@ elif pending and status.has_index:
 if e.error:
     st.error(e.error)
 
-catalog = read_catalog(common.CORPUS) if common.CORPUS.is_dir() else {}
+catalog = read_catalog(K.corpus) if K.corpus.is_dir() else {}
 rows = []
 for d, m in docs.items():
     state = "已修改，待更新" if d in status.changed else "已收录"
@@ -134,11 +138,12 @@ if target:
             st.error("标题不能为空。")
         else:
             try:
-                update_catalog(common.CORPUS, target, {"title": title, "body": body, "date": date, "kind": kind,
+                update_catalog(K.corpus, target, {"title": title, "body": body, "date": date, "kind": kind,
                                                        "place": place, "year": year.strip()})
             except Exception as exc:  # noqa: BLE001
                 common.show_error(exc, "保存失败")
             else:
+                common.audit("edit", f"{K.name}/{target}", title.strip())
                 if update_index():
                     st.session_state["flash"] = f"已保存《{title.strip()}》的文档信息。"
                     st.rerun()
@@ -155,14 +160,15 @@ up_date = c2.text_input("日期（可选）", key="upload-date", max_chars=20, p
 overwrite = st.checkbox("如有同名文件则替换", key="overwrite")
 if st.button("保存并更新索引", key="save-upload", disabled=up is None):
     try:
-        path = save_upload(common.CORPUS, up.name, up.getvalue(), overwrite=overwrite)
+        path = save_upload(K.corpus, up.name, up.getvalue(), overwrite=overwrite)
         if up_body.strip() or up_date.strip():
-            update_catalog(common.CORPUS, path.name, {"body": up_body, "date": up_date})
+            update_catalog(K.corpus, path.name, {"body": up_body, "date": up_date})
     except UploadError as exc:
         st.error(str(exc))
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc, "上传失败")
     else:
+        common.audit("upload", f"{K.name}/{path.name}")
         if update_index():
             st.session_state["flash"] = f"已保存：{path.name}"
             st.session_state["upload-nonce"] = nonce + 1  # empties the uploader
@@ -177,10 +183,11 @@ target = st.selectbox("选择要删除的文档", [""] + options, key="delete-ta
                       format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）", placeholder="请选择")
 if target and st.button("删除并更新索引", key="delete"):
     try:
-        gone = delete_document(common.CORPUS, target, common.RECYCLE, title=docs[target].get("title", ""))
+        gone = delete_document(K.corpus, target, K.recycle, title=docs[target].get("title", ""))
     except Exception as exc:  # noqa: BLE001
         common.show_error(exc, "删除失败")
     else:
+        common.audit("delete", f"{K.name}/{target}")
         if update_index():
             st.session_state["last-deleted"] = gone.id
             st.session_state["flash"] = f"已删除《{gone.title}》（{gone.path}），可撤销。"
@@ -190,11 +197,12 @@ if target and st.button("删除并更新索引", key="delete"):
 
 def restore(item_id: str) -> None:
     try:
-        path = restore_document(common.CORPUS, common.RECYCLE, item_id)
+        path = restore_document(K.corpus, K.recycle, item_id)
     except UploadError as exc:
         st.session_state["flash_error"] = str(exc)
         return
     st.session_state["restored"] = path
+    common.audit("restore", f"{K.name}/{path}")
     st.session_state.pop("last-deleted", None)
 
 
@@ -202,7 +210,7 @@ last = st.session_state.get("last-deleted")
 if last:
     st.button("撤销删除", key="undo", on_click=restore, args=(last,), type="primary")
 
-recycled = list_recycled(common.RECYCLE)
+recycled = list_recycled(K.recycle)
 with st.expander(f"回收站（{len(recycled)}）"):
     if not recycled:
         st.caption("回收站是空的。")
@@ -216,6 +224,7 @@ with st.expander("维护"):
     st.caption(f"索引位置：{e.store.label}")
     st.caption("索引出错或更换模型后，可以从头重建（文档多时需要几分钟）。")
     if st.button("重建整个索引", key="rebuild"):
+        common.audit("rebuild", K.name)
         if update_index(rebuild=True):
             st.session_state["flash"] = "索引已重建。"
             st.rerun()

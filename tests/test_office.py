@@ -1,0 +1,253 @@
+"""The office server's library, with the real model and real indexes: two
+knowledge bases, a reader who must not see the other's document asking the
+question only it answers, an editor's upload reaching that knowledge base's
+readers only, the hash-chained audit log, throttling, idle sessions,
+history and feedback exported as a question set; and the users/audit CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO
+
+SECRET = ("市纪委监委2023年工作报告\n一、监督执纪\n一是严肃查处违纪违法案件。全年立案审查调查违纪违法案件137件，"
+          "给予党纪政务处分142人。\n")
+SECRET_Q = "立案审查调查违纪违法案件多少件"
+UPLOADED = "市纪委监委巡察工作报告\n一、巡察全覆盖\n一是完成巡察任务。全年对23个党组织开展常规巡察，发现问题316个。\n"
+PASSWORDS = {"admin": "admin-pass-0001", "li": "li-pass-00001", "wang": "wang-pass-0001", "zhao": "zhao-pass-0001"}
+
+
+def make_office(small_corpus, data, embedder=None):
+    from indexer.office import Office
+
+    office = Office(data, small_corpus, str(data.parent / "index"))
+    if embedder is not None:
+        office._embedders[embedder.name] = embedder  # the session's model; the office would load the same one
+    return office
+
+
+@pytest.fixture
+def office(small_corpus, tmp_path, embedder):
+    office = make_office(small_corpus, tmp_path / "data", embedder)
+    acc = office.accounts
+    for name, role in (("admin", "admin"), ("li", "reader"), ("wang", "editor"), ("zhao", "reader")):
+        acc.add(name, role, PASSWORDS[name])
+    kb = office.kbs.add("纪检")
+    (kb.corpus / "jijian.txt").write_text(SECRET, encoding="utf-8")
+    office.kbs.grant("li", "默认", "read")
+    office.kbs.grant("wang", "纪检", "edit")
+    office.kbs.grant("zhao", "纪检", "read")
+    return office
+
+
+def test_reader_cannot_reach_another_knowledge_base(office):
+    from indexer.knowledge import Forbidden
+
+    li, _ = office.login("li", PASSWORDS["li"], source="10.0.0.7")
+    zhao, _ = office.login("zhao", PASSWORDS["zhao"], source="10.0.0.8")
+    # The question only the 纪检 report answers: its reader gets the figure…
+    _, result = office.ask(zhao, "纪检", SECRET_Q)
+    assert result.found and result.answers[0].text == "137件"
+    # …li, who reads only 默认, is refused there and gets nothing of it in 默认.
+    with pytest.raises(Forbidden):
+        office.ask(li, "纪检", SECRET_Q)
+    with pytest.raises(Forbidden):
+        office.documents(li, "纪检")
+    _, result = office.ask(li, "默认", SECRET_Q)
+    shown = json.dumps(result.to_dict(), ensure_ascii=False)
+    assert "137件" not in shown and "jijian.txt" not in shown
+    assert all(h.chunk.doc != "jijian.txt" for h in office.search(li, "默认", "立案审查调查 违纪违法案件", k=20))
+    assert "jijian.txt" not in office.documents(li, "默认")
+    assert [kb.name for kb in office.kbs.readable(li)] == ["默认"]
+    # An unknown knowledge base reads the same as a forbidden one.
+    with pytest.raises(Forbidden, match="没有权限"):
+        office.ask(li, "人事", SECRET_Q)
+    refused = office.audit.entries(action="refused")
+    assert [(e.user, e.target) for e in refused] == [("li", "纪检"), ("li", "纪检"), ("li", "人事")]
+
+
+def test_editor_upload_reaches_that_knowledge_base_only(office):
+    from indexer.knowledge import Forbidden
+
+    wang, _ = office.login("wang", PASSWORDS["wang"])
+    li, _ = office.login("li", PASSWORDS["li"])
+    zhao, _ = office.login("zhao", PASSWORDS["zhao"])
+    with pytest.raises(Forbidden):
+        office.upload(li, "默认", "x.txt", UPLOADED.encode())  # a reader uploads nowhere
+    with pytest.raises(Forbidden):
+        office.upload(wang, "默认", "x.txt", UPLOADED.encode())  # an editor only where granted
+    name = office.upload(wang, "纪检", "巡察报告.txt", UPLOADED.encode(), source="10.0.0.9")
+    assert name in office.documents(zhao, "纪检")
+    _, result = office.ask(zhao, "纪检", "常规巡察了多少个党组织")
+    assert result.found and result.answers[0].text == "23个"
+    _, result = office.ask(li, "默认", "常规巡察了多少个党组织")
+    assert "23个" not in json.dumps(result.to_dict(), ensure_ascii=False)
+    office.delete(wang, "纪检", name)
+    assert name not in office.documents(zhao, "纪检")
+    actions = [(e.user, e.action, e.target) for e in office.audit.entries()]
+    assert ("wang", "upload", "纪检/巡察报告.txt") in actions and ("wang", "delete", "纪检/巡察报告.txt") in actions
+    assert office.audit.verify().ok
+
+
+def test_audit_chain_detects_an_edited_line_and_the_cli_says_so(office, tmp_path):
+    from indexer.accounts import LoginError
+
+    zhao, _ = office.login("zhao", PASSWORDS["zhao"], source="10.0.0.8")
+    with pytest.raises(LoginError):
+        office.login("zhao", "wrong-password", source="10.0.0.66")
+    office.ask(zhao, "纪检", SECRET_Q, source="10.0.0.8")
+    entries = office.audit.entries()
+    assert [(e.user, e.action, e.source) for e in entries] == [
+        ("zhao", "login", "10.0.0.8"), ("zhao", "login.failed", "10.0.0.66"), ("zhao", "ask", "10.0.0.8")]
+    assert entries[2].detail == SECRET_Q and entries[2].target == "纪检"
+    assert PASSWORDS["zhao"] not in (tmp_path / "data" / "audit.sqlite").read_bytes().decode("utf-8", "replace")
+
+    env = {**os.environ, "PARTYQA_DATA": str(tmp_path / "data")}
+    cli = [sys.executable, "-m", "indexer", "audit"]
+    ok = subprocess.run(cli + ["verify"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert ok.returncode == 0 and "校验通过" in ok.stdout
+    out = tmp_path / "audit.csv"
+    subprocess.run(cli + ["export", "--out", str(out)], cwd=REPO, env=env, check=True, capture_output=True)
+    rows = out.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("编号,时间,用户,操作") and any(",zhao,提问,纪检," in r for r in rows)
+
+    db = sqlite3.connect(tmp_path / "data" / "audit.sqlite")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE audit SET user = 'nobody' WHERE id = 3")
+    # Someone with the file drops the guard and rewrites who asked.
+    db.execute("DROP TRIGGER audit_no_update")
+    db.execute("UPDATE audit SET user = 'li' WHERE id = 3")
+    db.commit()
+    db.close()
+    assert office.audit.verify().broken_at == 3
+    bad = subprocess.run(cli + ["verify"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "第 3 条" in bad.stderr
+
+
+def test_retention_prunes_old_entries_and_keeps_the_chain(tmp_path):
+    from indexer.audit import AuditLog
+
+    log = AuditLog(tmp_path / "audit.sqlite")
+    for n in range(4):
+        log.append("li", "ask", detail=f"问题{n}")
+    db = sqlite3.connect(tmp_path / "audit.sqlite")
+    # Entries 1-2 written long ago: their hashes are recomputed as they were then.
+    from indexer.audit import entry_hash
+
+    db.execute("DROP TRIGGER audit_no_update")
+    prev = "0" * 64
+    for e in log.entries():
+        at = "2020-01-01T00:00:00.000+00:00" if e.id <= 2 else e.at
+        h = entry_hash(e.id, at, e.user, e.action, e.target, e.detail, e.source, prev)
+        db.execute("UPDATE audit SET at = ?, prev = ?, hash = ? WHERE id = ?", (at, prev, h, e.id))
+        prev = h
+    db.commit()
+    db.close()
+    assert log.verify().ok
+    assert log.prune(days=180) == 2
+    assert [e.id for e in log.entries()] == [3, 4, 5] and log.entries()[-1].action == "audit.prune"
+    assert log.verify().ok
+
+
+def test_throttling_sessions_and_disabled_users(small_corpus, tmp_path, monkeypatch):
+    from indexer.accounts import MAX_FAILURES, AccountError, LoginError
+
+    office = make_office(small_corpus, tmp_path / "data")
+    acc = office.accounts
+    assert acc.single_user() and not acc.has_admin()
+    with pytest.raises(AccountError, match="至少"):
+        acc.add("li", "reader", "short")
+    acc.add("li", "reader", PASSWORDS["li"])
+    stored = sqlite3.connect(tmp_path / "data" / "office.sqlite").execute("SELECT hash FROM users").fetchone()[0]
+    assert stored.startswith("$argon2id$") and PASSWORDS["li"] not in stored
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(LoginError, match="不正确"):
+            office.login("li", "not-the-password")
+    with pytest.raises(LoginError, match="次数过多"):
+        office.login("li", PASSWORDS["li"])  # the right password no longer helps for a while
+
+    acc.add("zhao", "reader", PASSWORDS["zhao"])
+    user, token = office.login("zhao", PASSWORDS["zhao"])
+    assert acc.session_user(token) == user
+    monkeypatch.setenv("PARTYQA_SESSION_MINUTES", "0.002")  # 0.12 s idle
+    time.sleep(0.3)
+    assert acc.session_user(token) is None
+    monkeypatch.delenv("PARTYQA_SESSION_MINUTES")
+    _, token = office.login("zhao", PASSWORDS["zhao"])
+    acc.set_disabled("zhao")
+    assert acc.session_user(token) is None
+    with pytest.raises(LoginError):
+        office.login("zhao", PASSWORDS["zhao"])
+
+
+def test_history_and_feedback_export_as_a_question_set(office):
+    from indexer.feedback import FeedbackError
+
+    zhao, _ = office.login("zhao", PASSWORDS["zhao"])
+    li, _ = office.login("li", PASSWORDS["li"])
+    good, _ = office.ask(zhao, "纪检", SECRET_Q)
+    bad, _ = office.ask(zhao, "纪检", "给予党纪政务处分多少人")
+    office.ask(zhao, "纪检", "没有反馈的问题")
+    assert [a.q for a in office.history.recent("zhao")] == ["没有反馈的问题", "给予党纪政务处分多少人", SECRET_Q]
+    assert office.history.recent("li") == []
+    with pytest.raises(FeedbackError):
+        office.history.feedback(good, "li", "useful")  # not li's question
+    office.history.feedback(good, "zhao", "useful", "正是要找的数字")
+    office.history.feedback(bad, "zhao", "wrong", "应该是\n142人")
+    lines = [json.loads(line) for line in office.history.export_jsonl().splitlines()]
+    assert len(lines) == 2
+    first, second = lines
+    # The benchmark's fields, from real answers: the evidence is the report's own sentence.
+    assert {k: first[k] for k in ("q", "doc", "type", "answer")} == {
+        "q": SECRET_Q, "doc": "jijian.txt", "type": "quantity", "answer": "137件"}
+    assert first["evidence"] in SECRET and "137件" in first["evidence"] and first["verdict"] == "有用"
+    assert second["review"] is True and second["answer"] == "" and second["comment"] == "应该是 142人"
+    assert [json.loads(x)["q"] for x in office.history.export_jsonl("wrong").splitlines()] == ["给予党纪政务处分多少人"]
+
+
+def test_users_cli_reads_passwords_from_stdin_only(tmp_path):
+    env = {**os.environ, "PARTYQA_DATA": str(tmp_path / "data")}
+    run = lambda *a, stdin="": subprocess.run([sys.executable, "-m", "indexer", *a], cwd=REPO, env=env,  # noqa: E731
+                                             input=stdin, capture_output=True, text=True)
+    added = run("users", "add", "管理员甲", "--role", "admin", stdin="admin-pass-0001\n")
+    assert added.returncode == 0 and "已新增管理员“管理员甲”" in added.stdout
+    assert run("users", "add", "li", "--role", "reader", "li-pass-00001").returncode == 2  # no password arguments
+    refused = run("users", "add", "li", "--role", "reader", stdin="")
+    assert refused.returncode == 2 and "没有读到密码" in refused.stderr
+    assert run("users", "add", "li", "--role", "reader", stdin="li-pass-00001\n").returncode == 0
+    assert run("kb", "add", "纪检").returncode == 0
+    assert run("users", "grant", "li", "纪检", "read").returncode == 0
+    assert run("users", "grant", "li", "人事", "read").returncode == 2
+    assert run("users", "passwd", "li", stdin="li-pass-00002\n").returncode == 0
+    assert run("users", "disable", "li").returncode == 0
+    listed = run("users", "list").stdout
+    assert "管理员甲\t管理员\t正常\t全部知识库" in listed and "li\t读者\t已停用\t纪检（只读）" in listed
+    from indexer.accounts import Accounts
+
+    acc = Accounts(tmp_path / "data" / "office.sqlite")
+    acc.set_disabled("li", False)
+    assert acc.login("li", "li-pass-00002").role == "reader"
+    actions = [json.dumps(r, ensure_ascii=False) for r in sqlite3.connect(tmp_path / "data" / "audit.sqlite")
+               .execute("SELECT action, target FROM audit ORDER BY id")]
+    assert actions == ['["user.add", "管理员甲"]', '["user.add", "li"]', '["kb.add", "纪检"]', '["kb.grant", "li@纪检"]',
+                       '["user.passwd", "li"]', '["user.disable", "li"]']
+    assert "li-pass" not in (tmp_path / "data" / "audit.sqlite").read_bytes().decode("utf-8", "replace")
+
+
+def test_a_new_knowledge_base_without_documents_says_so(office):
+    from indexer.office import NotReady
+
+    office.kbs.add("空库")
+    admin, _ = office.login("admin", PASSWORDS["admin"])
+    with pytest.raises(NotReady, match="还没有文档"):
+        office.ask(admin, "空库", SECRET_Q)
+    name = office.upload(admin, "空库", "first.txt", UPLOADED.encode())
+    assert office.ask(admin, "空库", "常规巡察了多少个党组织")[1].answers[0].text == "23个"
+    assert name in office.documents(admin, "空库")
