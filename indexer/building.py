@@ -265,6 +265,10 @@ def build_index(
         prev = store.current_manifest()
         if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder):
             return _no_change_report(store, prev, cleaned, t0)
+    # Archives first, so the files they hold are in the signatures below.
+    from .archives import unpack_dropped
+
+    unpack_dropped(root)
     # Signatures first: a file that changes while it is being loaded then
     # differs from its record, and the next build reads it again.
     signatures = _sources(root)

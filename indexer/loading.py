@@ -567,17 +567,24 @@ def iter_corpus_files(root: Path) -> list[Path]:
 
 
 def load_corpus(root: str | Path) -> LoadResult:
-    """Load every supported file under ``root``; unreadable ones are reported
-    in ``skipped`` and never stop the others. Byte-identical files under two
-    names are kept once."""
+    """Load every supported file under ``root`` and its subfolders (the
+    relative path is the document id); ``.zip`` archives are first unpacked
+    beside themselves (see :mod:`indexer.archives`). Unreadable files are
+    reported in ``skipped`` and never stop the others. Byte-identical files
+    under two names are kept once."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
     result = LoadResult()
+    from .archives import unpack_dropped
+
+    result.skipped.extend(Skipped(rel, reason) for rel, reason in unpack_dropped(root))
     catalog = read_catalog(root)
     seen: dict[str, str] = {}
     for path in iter_corpus_files(root):
         rel = path.relative_to(root).as_posix()
+        if path.suffix.lower() == ".zip":
+            continue  # unpacked above into the folder beside it
         try:
             doc = load_document(path, root, catalog)
         except LoadError as exc:

@@ -7,6 +7,8 @@ the how-many questions go through a real index and the real model."""
 from __future__ import annotations
 
 import io
+import stat
+import zipfile
 
 import docx
 import pytest
@@ -92,3 +94,103 @@ def test_bad_word_files_are_skipped_with_a_reason_and_the_rest_indexes(tmp_path)
     assert "已损坏" in reasons["broken.docx"]
     if soffice():
         assert "损坏" in reasons["cut.doc"] or "无法转换" in reasons["cut.doc"]
+
+
+GOV_PAGE = """<!DOCTYPE html><html><head><meta charset="gbk"><title>2026年某市科协工作报告_某市人民政府网</title>
+<meta name="PubDate" content="2026-02-03 09:30"></head><body>
+<div class="nav">首页 &gt; 要闻 &gt; 通知公告</div><div class="toolbar">下载 打印 全屏 收藏 【字号：大 中 小】</div>
+<ul class="menu"><li><a href="/">首页</a></li><li><a href="/zw">政务公开</a></li><li><a href="/hd">互动交流</a></li></ul>
+<article><h1>2026年某市科协工作报告</h1>
+<h2>一、工作回顾</h2><p>全年开展全域科普活动18153项，带动3981个单位参与，科普工作取得显著成效，群众满意度持续提升。</p>
+<p>表2 科普指标完成情况表</p>
+<table><tr><th>指标</th><th>2025年（万人次）</th><th>增长</th></tr><tr><td>科普受众</td><td>736.5</td><td>12.4%</td></tr></table>
+<h2>二、今年安排</h2><p>今年计划举办科技周活动120场，进一步扩大科普覆盖面，推动全民科学素质提升，服务高质量发展。</p></article>
+<div class="footer">版权所有 某市人民政府 ICP备案 联系我们 网站地图</div></body></html>"""
+
+
+def test_saved_web_page_keeps_main_text_title_date_and_table(tmp_path):
+    (tmp_path / "page.html").write_bytes(GOV_PAGE.encode("gbk"))
+    doc = load_document(tmp_path / "page.html", tmp_path)
+    assert doc.title == "2026年某市科协工作报告"
+    assert doc.date == "2026年2月3日" and doc.year == 2026
+    lines = doc.text.split("\n")
+    assert "指标：科普受众；2025年（万人次）：736.5万人次；增长：12.4%" in lines
+    for residue in ("首页", "打印", "版权所有", "政务公开"):
+        assert residue not in doc.text
+    exact_offsets(doc)
+    row = next(c for c in chunk_document(doc) if "科普受众" in c.text)
+    assert row.section == "一、工作回顾 > 表2 科普指标完成情况表"
+
+
+def test_bad_web_pages_are_skipped(tmp_path):
+    (tmp_path / "empty.html").write_text("<html><body><script>var 首页 = 1;</script></body></html>", encoding="utf-8")
+    (tmp_path / "nopage.mhtml").write_bytes(b"MIME-Version: 1.0\nContent-Type: multipart/related; boundary=x\n\n--x--\n")
+    result = load_corpus(tmp_path)
+    assert not result.documents
+    assert {s.path for s in result.skipped} == {"empty.html", "nopage.mhtml"}
+    assert all("正文" in s.reason for s in result.skipped)
+
+
+def _zip(entries: list[tuple[str | zipfile.ZipInfo, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def _link(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info, target.encode()
+
+
+def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path):
+    (tmp_path / "2024" / "科协").mkdir(parents=True)
+    (tmp_path / "2024" / "科协" / "a.txt").write_text("市科协工作报告\n全年开展活动18项。\n", encoding="utf-8")
+    (tmp_path / "报告集.zip").write_bytes(_zip([
+        ("子目录/b.docx", word_report("市科技局工作报告", "一、概况", "全年开展活动27项。")),
+        ("../../escape.txt", "越界".encode()), ("/etc/cron.d/x.txt", b"abs"), _link("link.txt", "/etc/passwd"),
+        ("tool.exe", b"MZ"), ("inner.zip", _zip([("c.txt", b"x")])),
+    ]))
+    result = load_corpus(tmp_path)
+    assert sorted(d.path for d in result.documents) == ["2024/科协/a.txt", "报告集/子目录/b.docx"]
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert "路径不安全" in reasons["报告集.zip/../../escape.txt"]
+    assert "路径不安全" in reasons["报告集.zip//etc/cron.d/x.txt"]
+    assert "链接" in reasons["报告集.zip/link.txt"]
+    assert "不支持" in reasons["报告集.zip/tool.exe"] and "压缩包" in reasons["报告集.zip/inner.zip"]
+    assert not (tmp_path.parent / "escape.txt").exists() and not (tmp_path / "link.txt").exists()
+    # A second load neither unpacks again nor forgets what was left out.
+    mtime = (tmp_path / "报告集" / "子目录" / "b.docx").stat().st_mtime_ns
+    again = load_corpus(tmp_path)
+    assert (tmp_path / "报告集" / "子目录" / "b.docx").stat().st_mtime_ns == mtime
+    assert {s.path for s in again.skipped} == set(reasons)
+
+
+def test_zip_bomb_and_broken_archives_leave_nothing(tmp_path):
+    from indexer.archives import unpack_zip
+
+    bomb = _zip([("bomb.txt", b"0" * (10 * 1024 * 1024))])  # ~10 KB that expand a thousandfold
+    with pytest.raises(LoadError, match="压缩炸弹|过大"):
+        unpack_zip(bomb, tmp_path / "bomb")
+    with pytest.raises(LoadError, match="损坏"):
+        unpack_zip(b"PK\x03\x04" + b"\x00" * 100, tmp_path / "broken")
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_uploaded_zip_is_checked_and_unpacked_into_a_folder(tmp_path):
+    from indexer.corpus import UploadError, save_upload
+
+    corpus = tmp_path / "corpus"
+    good = _zip([("一/a.docx", word_report("市科协报告", "一、概况", "开展活动3项。")),
+                 ("b.html", GOV_PAGE.encode("gbk"))])
+    folder = save_upload(corpus, "上传的报告.zip", good)
+    assert folder == (corpus / "上传的报告").resolve()
+    assert sorted(d.path for d in load_corpus(corpus).documents) == ["上传的报告/b.html", "上传的报告/一/a.docx"]
+    bad = _zip([("ok.txt", "正常的报告内容。".encode()), ("bad.docx", b"PK\x03\x04broken")])
+    with pytest.raises(UploadError, match="bad.docx"):
+        save_upload(corpus, "坏.zip", bad)
+    with pytest.raises(UploadError, match="不是 zip"):
+        save_upload(corpus, "假.zip", "文本".encode() * 10)
+    assert sorted(p.name for p in corpus.iterdir()) == ["上传的报告"]

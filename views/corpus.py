@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
@@ -144,7 +145,8 @@ if target:
 
 # --- upload ------------------------------------------------------------------
 st.subheader("上传报告")
-st.caption(f"支持 .txt、.md、.docx、.pdf，单个文件不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB。"
+st.caption(f"支持 .txt、.md、.docx、.doc、.wps、.pdf（含扫描件）、.ofd、.html、.htm、.mhtml、.png、.jpg、.tif，"
+           f"以及装有这些文件的 .zip 压缩包（解压到同名文件夹），单个文件不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB。"
            "把文件拖到下面的框里，或点“选择文件”。")
 nonce = st.session_state.setdefault("upload-nonce", 0)
 up = st.file_uploader("选择要上传的报告", key=f"upload-{nonce}", label_visibility="collapsed")
@@ -156,7 +158,11 @@ if st.button("保存并更新索引", key="save-upload", disabled=up is None):
     try:
         path = save_upload(common.CORPUS, up.name, up.getvalue(), overwrite=overwrite)
         if up_body.strip() or up_date.strip():
-            update_catalog(common.CORPUS, path.name, {"body": up_body, "date": up_date})
+            # An archive becomes a folder: each report in it gets the same details.
+            root = Path(common.CORPUS).resolve()
+            for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+                if f.is_file() and not f.name.startswith("."):
+                    update_catalog(common.CORPUS, f.relative_to(root).as_posix(), {"body": up_body, "date": up_date})
     except UploadError as exc:
         st.error(str(exc))
     except Exception as exc:  # noqa: BLE001
