@@ -27,7 +27,7 @@ chromium:
 # LibreOffice reads .doc/.wps (indexer/converting.py); fonts let it and the OCR test render Chinese.
 # Debian's package (about 250 MB, 40 s here); skipped at once when already installed.
 converters:
-	@command -v soffice >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
+	-@command -v soffice >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		libreoffice-writer-nogui fonts-wqy-microhei >/dev/null; }
 

@@ -3,9 +3,9 @@ conversions, OCR text), keyed by the content hash and the deriving code's
 version, like the embedding cache: a rebuild, a renamed file or an upload
 checked once and then indexed never pays twice.
 
-Entries live under ``<cache>/derived/<kind>/`` (``PARTYQA_CACHE``, default
-``~/.cache/partyqa``) and are written atomically; an unwritable cache only
-costs speed.
+Entries live under ``PARTYQA_DERIVED_CACHE`` (default
+``<PARTYQA_CACHE or ~/.cache/partyqa>/derived``), one folder per kind, and
+are written atomically; an unwritable cache only costs speed.
 
 Usage::
 
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 def cache_path(kind: str, version: str, data: bytes) -> Path:
     key = hashlib.sha256(version.encode() + b"\0" + data).hexdigest()
-    return cache_root() / "derived" / kind / key[:2] / key
+    base = os.environ.get("PARTYQA_DERIVED_CACHE")
+    return (Path(base) if base else cache_root() / "derived") / kind / key[:2] / key
 
 
 def cached(kind: str, version: str, data: bytes, compute: Callable[[], bytes]) -> bytes:

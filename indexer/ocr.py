@@ -10,8 +10,7 @@ Only pages without a text layer are read (see
 :func:`indexer.loading.needs_ocr`). Each page's text is cached by the file's
 content hash and page number, so a rebuild or an upload checked and then
 indexed reads each page once. Visual lines are joined back into
-paragraphs (a line that ends short of the right margin, or the next one
-indented, ends a paragraph) and half-width punctuation between Chinese
+paragraphs (:mod:`indexer.layout`) and half-width punctuation between Chinese
 characters becomes full-width, as in the paper document.
 
 Usage::
@@ -31,6 +30,7 @@ import threading
 from collections.abc import Callable
 
 from .derived import cached
+from .layout import Line, paragraphs
 from .loading import Extracted, LoadError, paged
 
 log = logging.getLogger(__name__)
@@ -75,22 +75,9 @@ def tidy(text: str) -> str:
 
 def lines_to_text(boxes: list) -> str:
     """RapidOCR's ``[box, text, score]`` lines as paragraphs."""
-    if not boxes:
-        return ""
-    lines = sorted(((min(p[1] for p in b), min(p[0] for p in b), max(p[0] for p in b), t) for b, t, _ in boxes))
-    left = min(l[1] for l in lines)
-    right = max(l[2] for l in lines)
-    height = sorted(b[3][1] - b[0][1] for b, _, _ in boxes)[len(boxes) // 2] or 1.0
-    paras: list[str] = []
-    prev_short = True
-    for _, x0, x1, text in lines:
-        indented = x0 - left > 1.2 * height
-        if prev_short or indented or not paras:
-            paras.append(text)
-        else:
-            paras[-1] += text
-        prev_short = right - x1 > 2 * height
-    return "\n".join(tidy(p) for p in paras)
+    lines = [Line(min(p[1] for p in b), min(p[0] for p in b), max(p[0] for p in b),
+                  max(p[1] for p in b) - min(p[1] for p in b), t) for b, t, _ in boxes]
+    return "\n".join(tidy(p) for p in paragraphs(lines))
 
 
 def _read_png(png: bytes) -> str:

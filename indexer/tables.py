@@ -2,8 +2,10 @@
 with its column header, so a passage holding one row still says what the
 figure is::
 
-    指标：地区生产总值；2025年：5.6万亿元；增长：5.3%
+    指标：地区生产总值，2025年：5.6万亿元，增长：5.3%
 
+Cells are joined by "，", not "；": the answerer takes "；" as a sentence
+end, and a row must stay one sentence so the figure and its row name meet.
 A unit given once for a column (``金额（亿元）``) or in a ``单位`` column is
 written after each number of that column or row, since a bare ``5000`` does
 not answer "多少亿元". The rows of one table form a :class:`TableSpan` of the
@@ -62,7 +64,7 @@ def _column_units(header: list[str]) -> tuple[list[str], list[str]]:
 
 
 def render_rows(table: Table) -> list[str]:
-    """One line per data row: ``表头：值；表头：值``. Empty rows and cells
+    """One line per data row: ``表头：值，表头：值``. Empty rows and cells
     are left out; a table with one row keeps it as plain values."""
     rows = [[_clean(c) for c in row] for row in table.rows]
     rows = [r for r in rows if any(r)]
@@ -84,7 +86,7 @@ def render_rows(table: Table) -> list[str]:
             name = names[i] if i < len(names) else ""
             parts.append(f"{name}：{value}" if name and name != value else value)
         if parts:
-            out.append("；".join(parts))
+            out.append("，".join(parts))
     return out
 
 
