@@ -41,7 +41,7 @@ def soffice() -> str | None:
 
 def timeout_seconds() -> float:
     try:
-        return max(1.0, float(os.environ.get("PARTYQA_CONVERT_TIMEOUT", DEFAULT_TIMEOUT)))
+        return max(0.1, float(os.environ.get("PARTYQA_CONVERT_TIMEOUT", DEFAULT_TIMEOUT)))
     except ValueError:
         return DEFAULT_TIMEOUT
 

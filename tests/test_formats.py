@@ -11,6 +11,7 @@ import io
 import tempfile
 import stat
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -105,6 +106,46 @@ def test_bad_word_files_are_skipped_with_a_reason_and_the_rest_indexes(tmp_path)
     assert "与扩展名 .wps 不符" in reasons["fake.wps"]
     assert "已损坏" in reasons["broken.docx"]
     assert "损坏" in reasons["cut.doc"]
+
+
+
+def test_corrupt_or_locked_files_of_each_type_are_skipped_and_the_rest_indexes(tmp_path):
+    import msoffcrypto.format.ooxml
+    import pypdf
+    from PIL import Image
+
+    good = word_report("好报告", "一、概况", "全年开展活动18项。")
+    (tmp_path / "good.docx").write_bytes(good)
+    locked = io.BytesIO()
+    msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(good)).encrypt("密码", locked)
+    (tmp_path / "locked.docx").write_bytes(locked.getvalue())
+    (tmp_path / "locked.wps").write_bytes(locked.getvalue())
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("密码")
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    (tmp_path / "locked.pdf").write_bytes(pdf.getvalue())
+    (tmp_path / "cut.pdf").write_bytes(pdf.getvalue()[:300])
+    png = io.BytesIO()
+    Image.new("L", (300, 100), 255).save(png, "PNG")
+    (tmp_path / "cut.png").write_bytes(png.getvalue()[:60])
+    (tmp_path / "cut.ofd").write_bytes(_zip([("OFD.xml", b"<ofd:OFD xmlns:ofd='x'><ofd:DocBody>")]))
+    (tmp_path / "cut.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    result = load_corpus(tmp_path)
+    assert [d.path for d in result.documents] == ["good.docx"]
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert "加密" in reasons["locked.docx"] and "加密" in reasons["locked.wps"] and "加密" in reasons["locked.pdf"]
+    assert "损坏" in reasons["cut.pdf"] and "损坏" in reasons["cut.png"] and "损坏" in reasons["cut.ofd"]
+    assert "损坏" in reasons["cut.zip"]
+
+
+def test_a_converter_that_overruns_is_killed_and_the_file_skipped(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTYQA_CONVERT_TIMEOUT", "0.1")  # LibreOffice cannot even start in that time
+    (tmp_path / "r.doc").write_bytes(convert(word_report("报告", "一、概况", "正文。"), "docx", "doc", timeout=120))
+    with pytest.raises(LoadError, match="转换超时"):
+        load_document(tmp_path / "r.doc", tmp_path)
+    assert not list(Path(tempfile.gettempdir()).glob("partyqa-convert-*"))
 
 
 GOV_PAGE = """<!DOCTYPE html><html><head><meta charset="gbk"><title>2026年某市科协工作报告_某市人民政府网</title>
