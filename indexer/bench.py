@@ -703,6 +703,17 @@ def run_bench(args) -> int:
         log("stores: embedded and OceanBase (seekdb)")
         res["stores"] = evaluate_stores(reports, items, idx, args.store, work, embedder, quick, log)
 
+    if gov_path.is_dir():
+        from .format_bench import format_throughput, ocr_accuracy
+
+        log("formats: build throughput per file format")
+        # OCR takes about half a minute a page on a shared 2-core machine: full runs only.
+        res["formats"] = format_throughput(gov_path, work / "formats", embedder, log,
+                                           skip=("pdf-scan",) if quick else ())
+        if not quick:
+            res["ocr"] = ocr_accuracy(gov_path)
+            log(f"  ocr {res['ocr']}")
+
     log("scale")
     res["scale"] = scale_points([10_000] if quick else [10_000, 100_000, 1_000_000], log=log)
 
