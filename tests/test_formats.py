@@ -6,7 +6,6 @@ the how-many questions go through a real index and the real model."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import tempfile
 import stat
@@ -16,6 +15,7 @@ from pathlib import Path
 import docx
 import pytest
 
+from indexer import format_bench
 from indexer.chunking import chunk_document
 from indexer.converting import convert, soffice
 from indexer.loading import LoadError, load_corpus, load_document
@@ -174,6 +174,14 @@ def test_saved_web_page_keeps_main_text_title_date_and_table(tmp_path):
     assert row.section == "一、工作回顾 > 表2 科普指标完成情况表"
 
 
+def test_mhtml_archive_reads_as_its_page(tmp_path):
+    (tmp_path / "page.html").write_bytes(GOV_PAGE.encode("gbk"))
+    page = load_document(tmp_path / "page.html", tmp_path)
+    (tmp_path / "page.mhtml").write_bytes(format_bench.mhtml_of(GOV_PAGE))
+    archived = load_document(tmp_path / "page.mhtml", tmp_path)
+    assert (archived.text, archived.title, archived.date) == (page.text, page.title, page.date)
+
+
 def test_bad_web_pages_are_skipped(tmp_path):
     (tmp_path / "empty.html").write_text("<html><body><script>var 首页 = 1;</script></body></html>", encoding="utf-8")
     (tmp_path / "nopage.mhtml").write_bytes(b"MIME-Version: 1.0\nContent-Type: multipart/related; boundary=x\n\n--x--\n")
@@ -274,35 +282,11 @@ def _docx_pages(pages: list[list[str]], single_font: bool = False) -> bytes:
     return out.getvalue()
 
 
-def scanned_pdf(pages: list[list[str]], scan: set[int]) -> bytes:
-    """A PDF made by LibreOffice whose pages in ``scan`` (0-based) are replaced
-    by 200 dpi images of themselves, as a scanner would give them."""
-    import pypdf
-    import pypdfium2 as pdfium
-
-    pdf = convert(_docx_pages(pages), "docx", "pdf")
-    rendered = pdfium.PdfDocument(pdf)
-    writer = pypdf.PdfWriter()
-    for i, page in enumerate(pypdf.PdfReader(io.BytesIO(pdf)).pages):
-        if i in scan:
-            image = rendered[i].render(scale=200 / 72).to_pil().convert("L")
-            buf = io.BytesIO()
-            image.save(buf, "PDF", resolution=200)
-            page = pypdf.PdfReader(buf).pages[0]
-        writer.add_page(page)
-    rendered.close()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def ofd_of(paragraphs: list[str]) -> bytes:
     """An OFD written by easyofd (a real OFD writer) from LibreOffice's PDF."""
-    from easyofd.ofd import OFD
-
-    pdf = convert(_docx_pages([paragraphs], single_font=True), "docx", "pdf")
-    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):  # it writes scratch files into ./test
-        return OFD().pdf2ofd(pdf, optional_text=True)
+    ofd = format_bench.ofd_of(convert(_docx_pages([paragraphs], single_font=True), "docx", "pdf"))
+    assert ofd is not None, "easyofd is not installed: `pip install -e '.[test]'`"
+    return ofd
 
 
 BODY = "全市科协系统坚持以习近平新时代中国特色社会主义思想为指导，深入贯彻落实党的二十大精神，团结引领广大科技工作者建功立业。"
@@ -323,8 +307,10 @@ def formats_index(tmp_path_factory, embedder):
     (corpus / "科普.wps").write_bytes(convert(word_report(
         "市科普工作总结", "一、科普阵地建设", BODY + "全市建成科普教育基地46个，覆盖各区县。"), "docx", "doc"))
     (corpus / "网页.html").write_bytes(GOV_PAGE.encode("gbk"))
-    (corpus / "扫描件.pdf").write_bytes(scanned_pdf(
-        [["市科协人才工作报告", BODY * 3], ["二、人才培养", "全年培训基层科普骨干5280人次，人才队伍不断壮大。" + BODY]], {1}))
+    # Page 2 scanned at 200 dpi, as a scanner gives it: no text layer.
+    (corpus / "扫描件.pdf").write_bytes(format_bench.make_scanned_pdf(convert(_docx_pages(
+        [["市科协人才工作报告", BODY * 3], ["二、人才培养", "全年培训基层科普骨干5280人次，人才队伍不断壮大。" + BODY]]),
+        "docx", "pdf"), {1}))
     (corpus / "公文.ofd").write_bytes(ofd_of(
         ["市科协关于院士专家工作站建设情况的报告", BODY, "全年新建院士专家工作站17家，引进高层次人才团队。"]))
     index = tmp_path_factory.mktemp("formats-index")
@@ -354,3 +340,15 @@ def test_each_format_answers_how_many_with_a_citation(formats_index, question, f
     assert where in best.citation
     if doc.endswith(".pdf"):
         assert "OCR识别文字" in best.citation
+
+
+def test_upload_sniffs_the_new_types_from_content(tmp_path):
+    from indexer.corpus import UploadError, save_upload
+
+    corpus = tmp_path / "corpus"
+    with pytest.raises(UploadError, match="与扩展名 .doc 不符"):
+        save_upload(corpus, "改了扩展名.doc", "一份文本报告，改名为 .doc。".encode() * 20)
+    with pytest.raises(UploadError, match="与扩展名 .ofd 不符"):
+        save_upload(corpus, "假的.ofd", word_report("报告", "一、概况", "正文。"))
+    saved = save_upload(corpus, "文字处理.wps", convert(word_report("市科协报告", "一、概况", "开展活动3项。"), "docx", "doc"))
+    assert [p.name for p in corpus.iterdir()] == [saved.name] == ["文字处理.wps"]
