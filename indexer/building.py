@@ -162,7 +162,7 @@ def build_from_documents(
 
 
 # Modules that only answer queries: changing them does not change an index.
-_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "app.py", "bench.py", "cli.py", "corpus.py",
+_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "app.py", "bench.py", "cli.py", "corpus.py", "format_bench.py",
                "exporting.py", "retrieval.py", "seekdb.py", "textnorm.py"}
 
 

@@ -3,8 +3,13 @@
 Text files are decoded by BOM, then strict UTF-8, then charset-normalizer
 (GB18030/GBK, UTF-16 without BOM, ...); a UTF-8 file with a few bad bytes
 is read with each bad byte replaced by U+FFFD and the places reported.
-``.docx`` keeps its heading styles, ``.pdf`` keeps page boundaries for
-citations. Line endings become ``\\n``; nothing else in the text is touched,
+``.docx`` keeps its heading styles and tables (:mod:`indexer.tables`),
+``.pdf`` keeps page boundaries for citations. A file is read for what its
+content is (:mod:`indexer.sniffing`): ``.doc``/``.wps`` through LibreOffice
+(:mod:`indexer.converting`), scanned pages and images through OCR
+(:mod:`indexer.ocr`), ``.ofd`` (:mod:`indexer.ofd`), saved web pages
+(:mod:`indexer.webpages`); ``.zip`` archives are unpacked beside
+themselves (:mod:`indexer.archives`). Line endings become ``\\n``; nothing else in the text is touched,
 so every quote is the source's own.
 
 The corpus folder is a jail: a file is read only when its real path lies
