@@ -162,8 +162,8 @@ def build_from_documents(
 
 
 # Modules that only answer queries: changing them does not change an index.
-_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "app.py", "bench.py", "cli.py", "corpus.py", "format_bench.py",
-               "exporting.py", "retrieval.py", "seekdb.py", "textnorm.py"}
+_QUERY_ONLY = {"__init__.py", "__main__.py", "answering.py", "app.py", "bench.py", "cli.py", "corpus.py",
+               "exporting.py", "format_bench.py", "retrieval.py", "seekdb.py", "textnorm.py"}
 
 
 def pipeline_fingerprint() -> str:
