@@ -198,6 +198,26 @@ def unpack_dropped(root: Path) -> list[tuple[str, str]]:
     return problems
 
 
+def pending_archives(root: Path) -> list[str]:
+    """Archives in the corpus not yet unpacked as they are now (by content)."""
+    from .loading import iter_corpus_files, read_inside
+
+    out = []
+    for path in iter_corpus_files(root):
+        if path.suffix.lower() != ".zip":
+            continue
+        made_by = _made_by(path.with_suffix(""))
+        try:
+            digest = hashlib.sha256(read_inside(path, root, limit=MAX_TOTAL_BYTES)).hexdigest()
+        except LoadError:
+            continue  # the build reports it
+        if made_by is None and path.with_suffix("").exists():
+            continue  # a folder it did not make: the build reports it
+        if made_by is None or made_by.get("sha256") != digest:
+            out.append(path.relative_to(root).as_posix())
+    return out
+
+
 def _made_by(folder: Path) -> dict | None:
     """The marker of a folder this module unpacked, else None."""
     if folder.is_symlink() or not folder.is_dir():

@@ -83,6 +83,10 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
                 status.changed.append(rel)
         elif rel not in skipped:
             status.added.append(rel)
+    from .archives import pending_archives
+
+    # A dropped archive is unpacked by the next build: until then it is waiting too.
+    status.added.extend(pending_archives(root) if root.is_dir() else [])
     status.removed = sorted(set(indexed) - present)
     if manifest is not None and (root / CATALOG_NAME).exists():
         if manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME, root):

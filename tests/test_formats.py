@@ -213,7 +213,11 @@ def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path):
         ("../../escape.txt", "越界".encode()), ("/etc/cron.d/x.txt", b"abs"), _link("link.txt", "/etc/passwd"),
         ("tool.exe", b"MZ"), ("inner.zip", _zip([("c.txt", b"x")])),
     ]))
+    from indexer.archives import pending_archives
+
+    assert pending_archives(tmp_path) == ["报告集.zip"]  # the app's status shows it waiting
     result = load_corpus(tmp_path)
+    assert pending_archives(tmp_path) == []
     assert sorted(d.path for d in result.documents) == ["2024/科协/a.txt", "报告集/子目录/b.docx"]
     reasons = {s.path: s.reason for s in result.skipped}
     assert "路径不安全" in reasons["报告集.zip/../../escape.txt"]
