@@ -183,8 +183,9 @@ def unpack_dropped(root: Path) -> list[tuple[str, str]]:
                 problems.extend((f"{rel}/{n}", r) for n, r in made_by.get("left_out", []))
                 continue
         # Unpacked beside the old folder, then swapped in: a refused archive keeps the old one.
-        scratch = Path(tempfile.mkdtemp(prefix=".unzip-new-", dir=folder.parent))
+        scratch = None
         try:
+            scratch = Path(tempfile.mkdtemp(prefix=".unzip-new-", dir=folder.parent))
             report = unpack_zip(raw, scratch / "x")
             if made_by is not None:
                 os.rename(folder, scratch / "old")
@@ -192,8 +193,12 @@ def unpack_dropped(root: Path) -> list[tuple[str, str]]:
         except LoadError as exc:
             problems.append((rel, str(exc)))
             continue
+        except OSError as exc:  # a read-only corpus or a full disk: the other files still index
+            problems.append((rel, f"无法解压（{exc.strerror or exc}）"))
+            continue
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
         problems.extend((f"{rel}/{name}", reason) for name, reason in report.left_out)
     return problems
 
