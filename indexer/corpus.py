@@ -122,10 +122,10 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
     for p in iter_corpus_files(root):
         if _sha256(p, root) == digest:
             raise UploadError(f"语料库中已有内容完全相同的文件：{p.relative_to(root).as_posix()}")
-    # The name itself must be a plain entry of the corpus: writing through a
-    # link or onto a FIFO or device would put the upload somewhere else.
     if suffix == ".zip":
         return _save_archive(root, name, data)
+    # The name itself must be a plain entry of the corpus: writing through a
+    # link or onto a FIFO or device would put the upload somewhere else.
     entry = root / name
     if entry.is_symlink() or (entry.exists() and not entry.is_file()):
         raise UploadError(f"语料目录中的“{name}”是链接或特殊文件，不能用上传覆盖；请先由管理员处理")
@@ -164,6 +164,8 @@ def _save_archive(root: Path, name: str, data: bytes) -> Path:
     from .archives import unpack_zip
 
     folder = root.resolve() / Path(name).stem
+    if folder.exists() or folder.is_symlink():
+        raise UploadError(f"语料库中已有同名文件夹“{folder.name}”，请改名后再上传。文件未保存。")
     scratch = Path(tempfile.mkdtemp(prefix=".upload-", dir=root.resolve()))
     try:
         try:
@@ -178,7 +180,7 @@ def _save_archive(root: Path, name: str, data: bytes) -> Path:
                 load_document(scratch / "x" / rel, scratch / "x")
             except LoadError as exc:
                 raise UploadError(f"压缩包中的“{rel}”无法读取：{str(exc).removesuffix('，已跳过')}。文件未保存。") from exc
-        if folder.exists() or folder.is_symlink():
+        if folder.exists() or folder.is_symlink():  # made meanwhile
             raise UploadError(f"语料库中已有同名文件夹“{folder.name}”，请改名后再上传。文件未保存。")
         os.rename(scratch / "x", folder)
     finally:

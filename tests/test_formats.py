@@ -255,6 +255,8 @@ def test_uploaded_zip_is_checked_and_unpacked_into_a_folder(tmp_path):
     bad = _zip([("ok.txt", "正常的报告内容。".encode()), ("bad.docx", b"PK\x03\x04broken")])
     with pytest.raises(UploadError, match="bad.docx"):
         save_upload(corpus, "坏.zip", bad)
+    with pytest.raises(UploadError, match="同名文件夹"):
+        save_upload(corpus, "上传的报告.zip", good)
     with pytest.raises(UploadError, match="不是 zip"):
         save_upload(corpus, "假.zip", "文本".encode() * 10)
     assert sorted(p.name for p in corpus.iterdir()) == ["上传的报告"]
