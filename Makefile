@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test test-fast bench bench-quick chromium clean
+.PHONY: setup run test test-fast bench bench-quick chromium converters clean
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV)
@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-run: setup
+run: setup converters
 	$(PY) -m indexer build
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
@@ -24,7 +24,14 @@ chromium:
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-test: setup chromium
+# LibreOffice reads .doc/.wps (indexer/converting.py); fonts let it and the OCR test render Chinese.
+# Debian's package (about 250 MB, 40 s here); skipped at once when already installed.
+converters:
+	-@command -v soffice >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		libreoffice-writer-nogui fonts-wqy-microhei >/dev/null; }
+
+test: setup chromium converters
 	$(PY) -m pytest -q
 
 # The fast tier for development: no seekdb server, no browser.

@@ -187,6 +187,15 @@ def run_bench(opts: Options) -> int:
         res["stores"] = evaluate_stores(reports, items, idx, opts.store, work, embedder, quick, log)
         phases.done("stores")
 
+    if not quick and gov is not None and gov.is_dir():
+        from .formats import format_throughput, ocr_accuracy
+
+        log("formats: build throughput per file format, OCR accuracy")
+        res["formats"] = format_throughput(gov, work / "formats", embedder, log)
+        res["ocr"] = ocr_accuracy(gov)
+        log(f"  ocr {res['ocr']}")
+        phases.done("formats")
+
     log("scale")
     res["scale"] = scale_points([10_000] if quick else [10_000, 100_000, 1_000_000], log=log)
     phases.done("scale")

@@ -252,10 +252,21 @@ def build_index(
         prev = store.current_manifest()
         if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder):
             return _no_change_report(store, prev, cleaned, t0)
+    # Archives first, so the files they hold are in the signatures below.
+    from .archives import unpack_dropped
+
+    unpack_dropped(root)
     # Signatures first: a file that changes while it is being loaded then
     # differs from its record, and the next build reads it again.
     signatures = _sources(root)
-    loaded: LoadResult = load_corpus(root)
+    from . import ocr
+
+    # Scanned pages are read during loading; the build's progress shows them.
+    token = ocr.progress.set((lambda done, total: progress("ocr", done, total)) if progress else None)
+    try:
+        loaded: LoadResult = load_corpus(root)
+    finally:
+        ocr.progress.reset(token)
     if embedder is None:
         if model is None and not rebuild:
             model = prev["model"]["name"] if prev else None

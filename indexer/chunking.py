@@ -177,7 +177,37 @@ def find_sections(doc: Document) -> list[Section]:
             stack.pop()
         stack.append((rank, label or _heading_label(line)))
     sections.append(Section(tuple(lbl for _, lbl in stack), cur_start, len(text)))
+    sections = _cut_at_tables(sections, doc)
     return [s for s in sections if text[s.start:s.end].strip()]
+
+
+def _cut_at_tables(sections: list[Section], doc: Document) -> list[Section]:
+    """Each table's rows become a section of their own, named after the
+    table under the section holding it, so its citation names the table."""
+    for table in doc.tables:
+        out = []
+        for s in sections:
+            if s.end <= table.start or s.start >= table.end:
+                out.append(s)
+                continue
+            # A caption line above the table may itself have been taken for a heading.
+            base = s.path[:-1] if s.path and s.path[-1] == table.name else s.path
+            if s.start < table.start:
+                out.append(Section(s.path, s.start, table.start))
+            out.append(Section(base + (table.name,), max(s.start, table.start), min(s.end, table.end)))
+            if s.end > table.end:
+                out.append(Section(base, table.end, s.end))
+        sections = out
+    return sections
+
+
+def _is_table_row(doc: Document, start: int) -> bool:
+    return any(t.start <= start < t.end for t in doc.tables)
+
+
+# Put before the section path of text read by OCR, so every citation of it
+# tells the reader to check it against the paper.
+OCR_LABEL = "OCR识别文字，请核对原件"
 
 
 def _is_short_title(lines: list[tuple[int, str]], i: int) -> bool:
@@ -225,7 +255,9 @@ def chunk_document(doc: Document, params: ChunkParams = ChunkParams()) -> list[C
         for run_start, run_end in _content_runs(sec.start, sec.end, residue):
             body = doc.text[run_start:run_end]
             search_from = 0
-            for piece in splitter.split_text(body):
+            # A table row is a passage of its own: it holds its headers and one figure set.
+            rows = _is_table_row(doc, run_start) and all(len(r) <= params.size for r in body.split("\n"))
+            for piece in (body.split("\n") if rows else splitter.split_text(body)):
                 # strip_whitespace=False keeps pieces verbatim, so find() locates them.
                 at = body.find(piece, search_from)
                 if at < 0:  # pragma: no cover - would mean the splitter altered text
@@ -237,9 +269,11 @@ def chunk_document(doc: Document, params: ChunkParams = ChunkParams()) -> list[C
                     continue
                 start = run_start + at + lstrip
                 end = start + len(core)
+                page = doc.page_at(start)
+                path = ((OCR_LABEL,) if page in doc.ocr_pages else ()) + sec.path
                 chunks.append(Chunk(
-                    doc=doc.path, title=doc.title, section=" > ".join(sec.path),
-                    start=start, end=end, text=doc.text[start:end], page=doc.page_at(start),
+                    doc=doc.path, title=doc.title, section=" > ".join(path),
+                    start=start, end=end, text=doc.text[start:end], page=page,
                 ))
     return chunks
 

@@ -119,8 +119,8 @@ def cmd_build(args) -> int:
             return
         bar = bars.get(stage)
         if bar is None:
-            label = {"embed": "计算向量（段落）", "index": "写入索引"}[stage]
-            bar = bars[stage] = tqdm(total=total, desc=label, unit="段", file=sys.stderr)
+            label = {"ocr": "OCR 识别扫描页", "embed": "计算向量（段落）", "index": "写入索引"}[stage]
+            bar = bars[stage] = tqdm(total=total, desc=label, unit="页" if stage == "ocr" else "段", file=sys.stderr)
         bar.n = done
         bar.refresh()
         if done >= total:

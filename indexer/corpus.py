@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .config import MAX_FILE_BYTES, MAX_UPLOAD_BYTES
 from .errors import UploadError
-from .loading import (CATALOG_NAME, SUPPORTED_SUFFIXES, LoadError, file_signature,
+from .loading import (CATALOG_NAME, SUPPORTED_SUFFIXES, SUPPORTED_TEXT, LoadError, file_signature,
                       iter_corpus_files, load_document, read_catalog, read_inside)
 from .store import Store, open_store
 
@@ -79,6 +79,10 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
                 status.changed.append(rel)
         elif rel not in skipped:
             status.added.append(rel)
+    from .archives import pending_archives
+
+    # A dropped archive is unpacked by the next build: until then it is waiting too.
+    status.added.extend(pending_archives(root) if root.is_dir() else [])
     status.removed = sorted(set(indexed) - present)
     if manifest is not None and (root / CATALOG_NAME).exists():
         if manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME, root):
@@ -103,8 +107,8 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
     root = Path(corpus_dir)
     name = sanitize_filename(filename)
     suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”，仅支持 .txt、.md、.docx、.pdf")
+    if suffix not in SUPPORTED_SUFFIXES + (".zip",):
+        raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”，仅支持 {SUPPORTED_TEXT} 和 .zip")
     if len(data) > min(MAX_UPLOAD_BYTES, MAX_FILE_BYTES):
         raise UploadError(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
     if not data.strip():
@@ -114,6 +118,8 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
     for p in iter_corpus_files(root):
         if _sha256(p, root) == digest:
             raise UploadError(f"语料库中已有内容完全相同的文件：{p.relative_to(root).as_posix()}")
+    if suffix == ".zip":
+        return _save_archive(root, name, data)
     # The name itself must be a plain entry of the corpus: writing through a
     # link or onto a FIFO or device would put the upload somewhere else.
     entry = root / name
@@ -146,6 +152,36 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _save_archive(root: Path, name: str, data: bytes) -> Path:
+    """An uploaded zip: unpacked safely into the folder ``root/<name>``, kept
+    only when every member it unpacks reads as the indexer will read it."""
+    from .archives import unpack_zip
+
+    folder = root.resolve() / Path(name).stem
+    if folder.exists() or folder.is_symlink():
+        raise UploadError(f"语料库中已有同名文件夹“{folder.name}”，请改名后再上传。文件未保存。")
+    scratch = Path(tempfile.mkdtemp(prefix=".upload-", dir=root.resolve()))
+    try:
+        try:
+            report = unpack_zip(data, scratch / "x")
+        except LoadError as exc:
+            raise UploadError(f"无法解压“{name}”：{exc}。文件未保存。") from exc
+        if not report.saved:
+            why = "；".join(f"{n}：{r}" for n, r in report.left_out[:3])
+            raise UploadError(f"“{name}”中没有可以收录的文件{('（' + why + '）') if why else ''}。文件未保存。")
+        for rel in report.saved:
+            try:
+                load_document(scratch / "x" / rel, scratch / "x")
+            except LoadError as exc:
+                raise UploadError(f"压缩包中的“{rel}”无法读取：{str(exc).removesuffix('，已跳过')}。文件未保存。") from exc
+        if folder.exists() or folder.is_symlink():  # made meanwhile
+            raise UploadError(f"语料库中已有同名文件夹“{folder.name}”，请改名后再上传。文件未保存。")
+        os.rename(scratch / "x", folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return folder
 
 
 # --- cheap change detection ---------------------------------------------------

@@ -3,8 +3,13 @@
 Text files are decoded by BOM, then strict UTF-8, then charset-normalizer
 (GB18030/GBK, UTF-16 without BOM, ...); a UTF-8 file with a few bad bytes
 is read with each bad byte replaced by U+FFFD and the places reported.
-``.docx`` keeps its heading styles, ``.pdf`` keeps page boundaries for
-citations. Line endings become ``\\n``; nothing else in the text is touched,
+``.docx`` keeps its heading styles and tables (:mod:`indexer.tables`),
+``.pdf`` keeps page boundaries for citations. A file is read for what its
+content is (:mod:`indexer.sniffing`): ``.doc``/``.wps`` through LibreOffice
+(:mod:`indexer.converting`), scanned pages and images through OCR
+(:mod:`indexer.ocr`), ``.ofd`` (:mod:`indexer.ofd`), saved web pages
+(:mod:`indexer.webpages`); ``.zip`` archives are unpacked beside
+themselves (:mod:`indexer.archives`). Line endings become ``\\n``; nothing else in the text is touched,
 so every quote is the source's own.
 
 The corpus folder is a jail: a file is read only when its real path lies
@@ -38,8 +43,19 @@ from .errors import LoadError
 from .metadata import detect
 from .places import find_places
 from .residue import residue_lines
+from .tables import Table, TableSpan, caption_of, render_rows
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".html", ".htm", ".mhtml", ".mht",
+                      ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_TEXT = ".txt/.md/.docx/.doc/.wps/.pdf/.ofd/.html/.htm/.mhtml/.png/.jpg/.tif"
+# What the content of a file with each suffix may be (see indexer.sniffing):
+# a .doc that is really a .docx (renamed by a user or saved so by WPS) is read as one.
+SUFFIX_KINDS = {
+    ".txt": ("text", "html"), ".md": ("text", "html"), ".docx": ("docx", "ole", "zip"), ".doc": ("ole", "docx"),
+    ".wps": ("ole", "docx"), ".pdf": ("pdf",), ".ofd": ("ofd", "zip"), ".html": ("html", "text"),
+    ".htm": ("html", "text"), ".mhtml": ("mhtml",), ".mht": ("mhtml",), ".png": ("png",), ".jpg": ("jpeg",),
+    ".jpeg": ("jpeg",), ".tif": ("tiff",), ".tiff": ("tiff",),
+}
 CATALOG_NAME = "catalog.toml"
 # A UTF-8 file is read with replacements when at most this share of its bytes
 # is invalid and its valid part is evidently UTF-8 (see decode_text).
@@ -67,11 +83,13 @@ class Document:
     year: int | None = None  # the year the report was made
     kind: str = ""  # 工作报告, 总结, 讲话 …
     headings: tuple[Heading, ...] = ()
-    page_starts: tuple[int, ...] = ()  # PDF only: offset where each page begins
+    page_starts: tuple[int, ...] = ()  # paged formats (PDF, OFD, images): offset where each page begins
     replaced: tuple[int, ...] = ()  # offsets of U+FFFD put in place of undecodable bytes
+    tables: tuple[TableSpan, ...] = ()  # rows of tables, one line per row (see indexer.tables)
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text came from OCR
 
     def page_at(self, offset: int) -> int | None:
-        """1-based page number holding ``offset`` (PDF documents only)."""
+        """1-based page number holding ``offset`` (paged formats only)."""
         if not self.page_starts:
             return None
         page = 0
@@ -79,6 +97,56 @@ class Document:
             if start <= offset:
                 page = i
         return page + 1
+
+
+@dataclass
+class Extracted:
+    """What a format reader gives back: the text and what the format itself
+    says about its structure. Offsets are into ``text``."""
+
+    text: str
+    headings: tuple[Heading, ...] = ()
+    page_starts: tuple[int, ...] = ()
+    title: str = ""
+    date: str = ""
+    tables: tuple[TableSpan, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+    replaced: tuple[int, ...] = ()
+
+
+class TextBuilder:
+    """Joins paragraphs with ``\n`` while recording where headings and
+    table rows land, so every offset is exact by construction."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pos = 0
+        self.headings: list[Heading] = []
+        self.tables: list[TableSpan] = []
+
+    def add(self, line: str, level: int | None = None) -> None:
+        line = normalize_newlines(line)
+        if level is not None and line.strip():
+            self.headings.append(Heading(self.pos, self.pos + len(line), level))
+        self.parts.append(line)
+        self.pos += len(line) + 1
+
+    def add_table(self, table: Table) -> None:
+        rows = render_rows(table)
+        if not rows:
+            return
+        start = self.pos
+        for row in rows:
+            self.add(row)
+        self.tables.append(TableSpan(start, self.pos - 1, table.name))
+
+    def table_name(self, default_number: int) -> str:
+        """The paragraph above as the caption, else 表N."""
+        last = next((p for p in reversed(self.parts) if p.strip()), "")
+        return caption_of(last) or f"表{default_number}"
+
+    def result(self, **kw) -> Extracted:
+        return Extracted("\n".join(self.parts), tuple(self.headings), tables=tuple(self.tables), **kw)
 
 
 @dataclass(frozen=True)
@@ -234,25 +302,26 @@ def read_catalog(root: Path) -> dict[str, dict]:
     return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
-def _load_docx(raw: bytes) -> tuple[str, tuple[Heading, ...], str]:
+def _load_docx(raw: bytes) -> Extracted:
     import io
 
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table as DocxTable
 
     try:
         d = docx.Document(io.BytesIO(raw))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # PackageNotFoundError, zipfile.BadZipFile, lxml errors
         raise LoadError("Word 文件已损坏、加密或不是 .docx 格式，已跳过") from exc
-    except Exception as exc:  # zipfile.BadZipFile, lxml errors
-        raise LoadError("Word 文件已损坏、加密或不是 .docx 格式，已跳过") from exc
-    parts: list[str] = []
-    headings: list[Heading] = []
+    out = TextBuilder()
     title = (d.core_properties.title or "").strip()
-    pos = 0
-    for para in d.paragraphs:
-        text = normalize_newlines(para.text)
-        style = (para.style.name if para.style is not None else "") or ""
+    n_tables = 0
+    for block in d.iter_inner_content():
+        if isinstance(block, DocxTable):
+            n_tables += 1
+            out.add_table(Table(out.table_name(n_tables), _docx_rows(block)))
+            continue
+        text = block.text
+        style = (block.style.name if block.style is not None else "") or ""
         level = None
         m = re.match(r"(?:Heading|标题)\s*(\d)", style)
         if m:
@@ -261,14 +330,35 @@ def _load_docx(raw: bytes) -> tuple[str, tuple[Heading, ...], str]:
             level = 0
             if not title:
                 title = text.strip()
-        if level is not None and text.strip():
-            headings.append(Heading(pos, pos + len(text), level))
-        parts.append(text)
-        pos += len(text) + 1
-    return "\n".join(parts), tuple(headings), title
+        out.add(text, level)
+    return out.result(title=title)
 
 
-def _load_pdf(raw: bytes) -> tuple[str, tuple[int, ...]]:
+def _docx_rows(table) -> list[list[str]]:
+    rows = []
+    for row in table.rows:
+        cells, last = [], None
+        for cell in row.cells:
+            # A merged cell is returned once per grid column it spans.
+            if cell._tc is last:
+                continue
+            last = cell._tc
+            cells.append(cell.text)
+        rows.append(cells)
+    return rows
+
+
+def needs_ocr(page, text: str) -> bool:
+    """A page with (almost) no text layer but with images: a scan."""
+    if len(re.sub(r"\s", "", text)) >= 10:
+        return False
+    try:
+        return bool(page.images)
+    except Exception:  # a damaged image dictionary: try OCR anyway
+        return True
+
+
+def _load_pdf(raw: bytes) -> Extracted:
     import io
 
     from pypdf import PdfReader
@@ -279,17 +369,30 @@ def _load_pdf(raw: bytes) -> tuple[str, tuple[int, ...]]:
         if reader.is_encrypted:
             raise LoadError("PDF 文件已加密，无法读取，已跳过")
         pages = [normalize_newlines(p.extract_text() or "") for p in reader.pages]
+        scanned = [i for i, (page, text) in enumerate(zip(reader.pages, pages)) if needs_ocr(page, text)]
     except LoadError:
         raise
     except (PdfReadError, OSError, ValueError) as exc:
         raise LoadError("PDF 文件已损坏，无法读取，已跳过") from exc
     except Exception as exc:  # pypdf raises assorted errors on broken files
         raise LoadError("PDF 文件已损坏，无法读取，已跳过") from exc
+    ocr_pages: tuple[int, ...] = ()
+    if scanned:
+        from .ocr import ocr_pdf_pages
+
+        for i, text in ocr_pdf_pages(raw, scanned).items():
+            pages[i] = text
+        ocr_pages = tuple(i + 1 for i in scanned)
+    return paged(pages, ocr_pages=ocr_pages)
+
+
+def paged(pages: list[str], **kw) -> Extracted:
+    """Pages joined with ``\n``, with the offset where each begins."""
     starts, pos = [], 0
     for text in pages:
         starts.append(pos)
         pos += len(text) + 1
-    return "\n".join(pages), tuple(starts)
+    return Extracted("\n".join(pages), page_starts=tuple(starts), **kw)
 
 
 def _after_newlines(text: str, offsets: tuple[int, ...]) -> tuple[int, ...]:
@@ -368,32 +471,58 @@ def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None
     suffix = path.suffix.lower()
     raw = read_inside(path, root)
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，仅支持 .txt/.md/.docx/.pdf")
+        raise LoadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，仅支持 {SUPPORTED_TEXT}")
     if len(raw) > MAX_FILE_BYTES:  # grew while being read
         raise LoadError(f"文件过大，上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
-    headings: tuple[Heading, ...] = ()
-    page_starts: tuple[int, ...] = ()
-    replaced: tuple[int, ...] = ()
-    own_title = ""
-    if suffix == ".docx":
-        text, headings, own_title = _load_docx(raw)
-    elif suffix == ".pdf":
-        text, page_starts = _load_pdf(raw)
-    else:
-        text, replaced = decode_text(raw)
-        replaced = _after_newlines(text, replaced)
-        text = normalize_newlines(text)
+    ex = extract(raw, suffix)
+    text = ex.text
     if "\x00" in text:
         raise LoadError("文件含有空字符（NUL），可能不是文本文件，已跳过")
     if not text.strip():
         raise LoadError("文件为空或只有空白，已跳过")
     entry = (catalog or {}).get(rel, {})
-    meta = detect(text, rel, title=own_title or detect_title(text, path), overrides=entry)
+    meta = detect(text, rel, title=ex.title or detect_title(text, path), date=ex.date, overrides=entry)
     return Document(
         path=rel, title=meta.title, text=text, sha256=hashlib.sha256(raw).hexdigest(),
         body=meta.body, date=meta.date, place=meta.place, year=meta.year, kind=meta.kind,
-        headings=headings, page_starts=page_starts, replaced=replaced,
+        headings=ex.headings, page_starts=ex.page_starts, replaced=ex.replaced, tables=ex.tables,
+        ocr_pages=ex.ocr_pages,
     )
+
+
+def extract(raw: bytes, suffix: str) -> Extracted:
+    """The text of a file's bytes, read for what its content is (checked
+    against its suffix), by the reader for that format."""
+    from .sniffing import KIND_NAMES, sniff
+
+    kind = sniff(raw)
+    if kind == "encrypted-office":
+        raise LoadError("文件设有打开密码（已加密），无法读取，已跳过")
+    if kind not in SUFFIX_KINDS.get(suffix, ()):
+        raise LoadError(f"文件内容是{KIND_NAMES.get(kind, kind)}，与扩展名 {suffix} 不符，已跳过")
+    if kind == "docx" or (kind == "zip" and suffix == ".docx"):  # a damaged .docx says so itself
+        return _load_docx(raw)
+    if kind == "ole":
+        from .converting import doc_to_docx
+
+        return _load_docx(doc_to_docx(raw))
+    if kind == "pdf":
+        return _load_pdf(raw)
+    if kind == "ofd" or (kind == "zip" and suffix == ".ofd"):
+        from .ofd import read_ofd
+
+        return read_ofd(raw)
+    if kind in ("png", "jpeg", "tiff"):
+        from .ocr import ocr_image
+
+        return ocr_image(raw)
+    if kind == "mhtml" or (kind == "html" and suffix in (".html", ".htm")):
+        from .webpages import read_webpage
+
+        return read_webpage(raw, mhtml=kind == "mhtml")
+    text, replaced = decode_text(raw)
+    replaced = _after_newlines(text, replaced)
+    return Extracted(normalize_newlines(text), replaced=replaced)
 
 
 def file_signature(path: Path) -> list:
@@ -439,17 +568,24 @@ def iter_corpus_files(root: Path) -> list[Path]:
 
 
 def load_corpus(root: str | Path) -> LoadResult:
-    """Load every supported file under ``root``; unreadable ones are reported
-    in ``skipped`` and never stop the others. Byte-identical files under two
-    names are kept once."""
+    """Load every supported file under ``root`` and its subfolders (the
+    relative path is the document id); ``.zip`` archives are first unpacked
+    beside themselves (see :mod:`indexer.archives`). Unreadable files are
+    reported in ``skipped`` and never stop the others. Byte-identical files
+    under two names are kept once."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
     result = LoadResult()
+    from .archives import unpack_dropped
+
+    result.skipped.extend(Skipped(rel, reason) for rel, reason in unpack_dropped(root))
     catalog = read_catalog(root)
     seen: dict[str, str] = {}
     for path in iter_corpus_files(root):
         rel = path.relative_to(root).as_posix()
+        if path.suffix.lower() == ".zip":
+            continue  # unpacked above into the folder beside it
         try:
             doc = load_document(path, root, catalog)
         except LoadError as exc:

@@ -145,7 +145,8 @@ class Engine:
         self.stage = "正在更新索引……"
 
         def step(stage: str, done: int, total: int) -> None:
-            self.stage = f"正在计算向量：{done}/{total} 段" if stage == "embed" else "正在写入索引……"
+            self.stage = {"embed": f"正在计算向量：{done}/{total} 段",
+                          "ocr": f"正在识别扫描页（OCR）：{done}/{total} 页"}.get(stage, "正在写入索引……")
             if progress:
                 progress(stage, done, total)
 

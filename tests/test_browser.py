@@ -32,7 +32,8 @@ Q2 = "主题教育读书班办了几天"
 WARM = [json.loads(line)["q"] for line in (REPO / "bench/data/report_questions.jsonl").read_text(encoding="utf-8")
         .splitlines()[:21] if line.strip()]
 # Names that stay as they are in Chinese software, and file-name suffixes.
-ALLOWED = {"Word", "Markdown", "docx", "md", "txt", "pdf", "MB"}
+SUFFIXES = ("txt", "md", "docx", "doc", "wps", "pdf", "ofd", "html", "htm", "mhtml", "png", "jpg", "tif", "zip")
+ALLOWED = {"Word", "Markdown", "MB", *SUFFIXES}
 
 VISIBLE_TEXT = """() => {
   const out = [];
@@ -62,7 +63,7 @@ VISIBLE_TEXT = """() => {
 def english_words(page, corpus: Path) -> set[str]:
     """Latin words the user can see that are not document text, file names or allowed names."""
     text = page.evaluate(VISIBLE_TEXT)
-    text = re.sub(r"[\w.-]+\.(?:txt|md|docx|pdf)\b", " ", text)  # file names are the users' own
+    text = re.sub(rf"[\w.-]+\.(?:{'|'.join(SUFFIXES)})\b", " ", text)  # file names are the users' own
     in_documents = set()
     for p in corpus.glob("*.txt"):
         in_documents |= set(re.findall(r"[A-Za-z]{2,}", p.read_text(encoding="utf-8")))

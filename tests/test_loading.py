@@ -38,7 +38,8 @@ def _minimal_pdf(pages: list[str]) -> bytes:
                     "/Resources << /Font << /F1 3 0 R >> >> >>")
         kids.append(f"{len(objs)} 0 R")
     objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
-    out = io.BytesIO(b"%PDF-1.4\n")
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objs, 1):
         offsets.append(out.tell())

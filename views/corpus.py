@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
 from indexer.config import MAX_UPLOAD_BYTES
 from indexer.corpus import (UploadError, delete_document, list_recycled, restore_document,
                             save_upload, update_catalog)
+from indexer import ocr
 from indexer.loading import read_catalog
 from indexer.webui import doc_label, literal
 from views import common
@@ -31,7 +33,9 @@ def update_index(rebuild: bool = False) -> bool:
     bar = st.progress(0.0, text="正在更新索引……")
 
     def progress(stage: str, done: int, total: int) -> None:
-        if stage == "embed":
+        if stage == "ocr":
+            bar.progress(0.0, text=f"正在识别扫描页（OCR）：{done}/{total} 页")
+        elif stage == "embed":
             bar.progress(min(1.0, done / max(total, 1)) * 0.9, text=f"正在更新索引：计算 {done}/{total} 段")
         else:
             bar.progress(0.95 if done < total else 1.0, text="正在写入索引……")
@@ -150,7 +154,8 @@ if target:
 
 # --- upload ------------------------------------------------------------------
 st.subheader("上传报告")
-st.caption(f"支持 .txt、.md、.docx、.pdf，单个文件不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB。"
+st.caption(f"支持 .txt、.md、.docx、.doc、.wps、.pdf（含扫描件）、.ofd、.html、.htm、.mhtml、.png、.jpg、.tif，"
+           f"以及装有这些文件的 .zip 压缩包（解压到同名文件夹），单个文件不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB。"
            "把文件拖到下面的框里，或点“选择文件”。")
 nonce = st.session_state.setdefault("upload-nonce", 0)
 up = st.file_uploader("选择要上传的报告", key=f"upload-{nonce}", label_visibility="collapsed")
@@ -159,10 +164,22 @@ up_body = c1.text_input("发文单位（可选）", key="upload-body", max_chars
 up_date = c2.text_input("日期（可选）", key="upload-date", max_chars=20, placeholder="例如：2023年12月20日")
 overwrite = st.checkbox("如有同名文件则替换", key="overwrite")
 if st.button("保存并更新索引", key="save-upload", disabled=up is None):
+    # A scan is read (OCR) while it is checked, page by page: show how far it got.
+    reading = st.progress(0.0, text="正在读取文件……")
+    token = ocr.progress.set(lambda done, total: reading.progress(
+        done / max(total, 1), text=f"正在识别扫描页（OCR）：{done}/{total} 页"))
     try:
-        path = save_upload(K.corpus, up.name, up.getvalue(), overwrite=overwrite)
+        try:
+            path = save_upload(K.corpus, up.name, up.getvalue(), overwrite=overwrite)
+        finally:
+            ocr.progress.reset(token)
+            reading.empty()
         if up_body.strip() or up_date.strip():
-            update_catalog(K.corpus, path.name, {"body": up_body, "date": up_date})
+            # An archive becomes a folder: each report in it gets the same details.
+            root = Path(K.corpus).resolve()
+            for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+                if f.is_file() and not f.name.startswith("."):
+                    update_catalog(K.corpus, f.relative_to(root).as_posix(), {"body": up_body, "date": up_date})
     except UploadError as exc:
         st.error(str(exc))
     except Exception as exc:  # noqa: BLE001
@@ -170,7 +187,7 @@ if st.button("保存并更新索引", key="save-upload", disabled=up is None):
     else:
         common.audit("upload", f"{K.name}/{path.name}")
         if update_index():
-            st.session_state["flash"] = f"已保存：{path.name}"
+            st.session_state["flash"] = f"已保存：{path.name}" + ("（压缩包已解压到同名文件夹）" if path.is_dir() else "")
             st.session_state["upload-nonce"] = nonce + 1  # empties the uploader
             for k in ("upload-body", "upload-date"):
                 st.session_state.pop(k, None)
