@@ -83,7 +83,7 @@ def api_server(data: Path, corpus: Path, index: str, host: str = "127.0.0.1", lo
 def concurrent_asks(data: Path, corpus: Path, index: str, *, users: int = 20, questions: list[str],
                     kb: str = "默认") -> dict:
     """``users`` readers log in and ask all ``questions`` at the same moment."""
-    from .office import Office
+    from indexer.office import Office
 
     office = Office(data, corpus, index)
     passwords = {}

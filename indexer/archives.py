@@ -29,14 +29,29 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .loading import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError
+from .loading import (MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, LoadResult, Skipped, iter_corpus_files,
+                      load_corpus, read_inside)
+
+
+def sanitize_filename(name: str) -> str:
+    """A plain file name inside the corpus: no folders, no '..', no control
+    or reserved characters, Chinese kept."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().strip(".")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = re.sub(r"\s+", "_", stem)[:80] or "未命名"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
 
 MAX_MEMBERS = 1000
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
@@ -67,7 +82,6 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 
 def _safe_parts(name: str) -> list[str] | None:
-    from .corpus import sanitize_filename
 
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
@@ -160,8 +174,6 @@ def unpack_dropped(root: Path) -> list[tuple[str, str]]:
     once per archive content (a changed archive replaces the folder it made;
     a folder of the same name that it did not make is left alone).
     Returns ``(path, reason)`` for what was left out."""
-    from .loading import iter_corpus_files, read_inside
-
     problems: list[tuple[str, str]] = []
     for path in iter_corpus_files(root):
         if path.suffix.lower() != ".zip":
@@ -205,8 +217,6 @@ def unpack_dropped(root: Path) -> list[tuple[str, str]]:
 
 def pending_archives(root: Path) -> list[str]:
     """Archives in the corpus not yet unpacked as they are now (by content)."""
-    from .loading import iter_corpus_files, read_inside
-
     out = []
     for path in iter_corpus_files(root):
         if path.suffix.lower() != ".zip":
@@ -232,3 +242,16 @@ def _made_by(folder: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def load_corpus_unpacked(root: str | Path) -> LoadResult:
+    """:func:`indexer.loading.load_corpus` after unpacking the ``.zip``
+    archives dropped into the corpus; what an archive left out is reported
+    in ``skipped`` first."""
+    root = Path(root)
+    if not root.is_dir():
+        raise LoadError(f"语料目录不存在：{root}")
+    problems = unpack_dropped(root)
+    result = load_corpus(root)
+    result.skipped[:0] = [Skipped(rel, reason) for rel, reason in problems]
+    return result

@@ -21,7 +21,6 @@ Usage::
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +33,8 @@ from .chunking import Chunk, ChunkParams, chunk_documents
 from .config import keep_versions
 from .embedding import Embedder
 from .errors import LoadError
-from .loading import (CATALOG_NAME, Document, LoadResult, Skipped, file_signature, iter_corpus_files,
-                      load_corpus, read_inside)
+from .archives import load_corpus_unpacked, unpack_dropped
+from .loading import CATALOG_NAME, Document, LoadResult, Skipped, file_signature, iter_corpus_files, read_inside
 from .store import Store, open_store, text_key
 
 
@@ -253,8 +252,6 @@ def build_index(
         if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder):
             return _no_change_report(store, prev, cleaned, t0)
     # Archives first, so the files they hold are in the signatures below.
-    from .archives import unpack_dropped
-
     unpack_dropped(root)
     # Signatures first: a file that changes while it is being loaded then
     # differs from its record, and the next build reads it again.
@@ -264,7 +261,7 @@ def build_index(
     # Scanned pages are read during loading; the build's progress shows them.
     token = ocr.progress.set((lambda done, total: progress("ocr", done, total)) if progress else None)
     try:
-        loaded: LoadResult = load_corpus(root)
+        loaded: LoadResult = load_corpus_unpacked(root)
     finally:
         ocr.progress.reset(token)
     if embedder is None:

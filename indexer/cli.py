@@ -92,10 +92,10 @@ def _queries(args) -> list[str]:
 
 
 def cmd_chunks(args) -> int:
+    from .archives import load_corpus_unpacked
     from .chunking import ChunkParams, chunk_documents
-    from .loading import load_corpus
 
-    result = load_corpus(args.corpus)
+    result = load_corpus_unpacked(args.corpus)
     for s in result.skipped:
         print(f"已跳过 {s.path}：{s.reason}", file=sys.stderr)
     for c in chunk_documents(result.documents, ChunkParams(args.size, args.overlap)):

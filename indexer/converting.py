@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from .derived import cached
-from .loading import LoadError
+from .errors import LoadError
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 60.0

@@ -20,15 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archives import pending_archives, sanitize_filename, unpack_zip
 from .config import MAX_FILE_BYTES, MAX_UPLOAD_BYTES
 from .errors import UploadError
 from .loading import (CATALOG_NAME, SUPPORTED_SUFFIXES, SUPPORTED_TEXT, LoadError, file_signature,
@@ -79,7 +78,6 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
                 status.changed.append(rel)
         elif rel not in skipped:
             status.added.append(rel)
-    from .archives import pending_archives
 
     # A dropped archive is unpacked by the next build: until then it is waiting too.
     status.added.extend(pending_archives(root) if root.is_dir() else [])
@@ -88,18 +86,6 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
         if manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME, root):
             status.changed.append(CATALOG_NAME)
     return status
-
-
-def sanitize_filename(name: str) -> str:
-    """A plain file name inside the corpus: no folders, no '..', no control
-    or reserved characters, Chinese kept."""
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().strip(".")
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    stem = re.sub(r"\s+", "_", stem)[:80] or "未命名"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
 def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite: bool = False) -> Path:
@@ -157,7 +143,6 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
 def _save_archive(root: Path, name: str, data: bytes) -> Path:
     """An uploaded zip: unpacked safely into the folder ``root/<name>``, kept
     only when every member it unpacks reads as the indexer will read it."""
-    from .archives import unpack_zip
 
     folder = root.resolve() / Path(name).stem
     if folder.exists() or folder.is_symlink():

@@ -43,7 +43,8 @@ from .errors import LoadError
 from .metadata import detect
 from .places import find_places
 from .residue import residue_lines
-from .tables import Table, TableSpan, caption_of, render_rows
+from .extraction import Extracted, Heading, TextBuilder, normalize_newlines, paged
+from .tables import Table, TableSpan
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".html", ".htm", ".mhtml", ".mht",
                       ".png", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -60,15 +61,6 @@ CATALOG_NAME = "catalog.toml"
 # A UTF-8 file is read with replacements when at most this share of its bytes
 # is invalid and its valid part is evidently UTF-8 (see decode_text).
 MAX_BAD_SHARE = 0.05
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading known from the file format itself (``.docx`` styles)."""
-
-    start: int
-    end: int
-    level: int
 
 
 @dataclass(frozen=True)
@@ -99,56 +91,6 @@ class Document:
         return page + 1
 
 
-@dataclass
-class Extracted:
-    """What a format reader gives back: the text and what the format itself
-    says about its structure. Offsets are into ``text``."""
-
-    text: str
-    headings: tuple[Heading, ...] = ()
-    page_starts: tuple[int, ...] = ()
-    title: str = ""
-    date: str = ""
-    tables: tuple[TableSpan, ...] = ()
-    ocr_pages: tuple[int, ...] = ()
-    replaced: tuple[int, ...] = ()
-
-
-class TextBuilder:
-    """Joins paragraphs with ``\n`` while recording where headings and
-    table rows land, so every offset is exact by construction."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.pos = 0
-        self.headings: list[Heading] = []
-        self.tables: list[TableSpan] = []
-
-    def add(self, line: str, level: int | None = None) -> None:
-        line = normalize_newlines(line)
-        if level is not None and line.strip():
-            self.headings.append(Heading(self.pos, self.pos + len(line), level))
-        self.parts.append(line)
-        self.pos += len(line) + 1
-
-    def add_table(self, table: Table) -> None:
-        rows = render_rows(table)
-        if not rows:
-            return
-        start = self.pos
-        for row in rows:
-            self.add(row)
-        self.tables.append(TableSpan(start, self.pos - 1, table.name))
-
-    def table_name(self, default_number: int) -> str:
-        """The paragraph above as the caption, else 表N."""
-        last = next((p for p in reversed(self.parts) if p.strip()), "")
-        return caption_of(last) or f"表{default_number}"
-
-    def result(self, **kw) -> Extracted:
-        return Extracted("\n".join(self.parts), tuple(self.headings), tables=tuple(self.tables), **kw)
-
-
 @dataclass(frozen=True)
 class Skipped:
     path: str
@@ -159,10 +101,6 @@ class Skipped:
 class LoadResult:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-
-
-def normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _mostly_text(text: str) -> bool:
@@ -386,15 +324,6 @@ def _load_pdf(raw: bytes) -> Extracted:
     return paged(pages, ocr_pages=ocr_pages)
 
 
-def paged(pages: list[str], **kw) -> Extracted:
-    """Pages joined with ``\n``, with the offset where each begins."""
-    starts, pos = [], 0
-    for text in pages:
-        starts.append(pos)
-        pos += len(text) + 1
-    return Extracted("\n".join(pages), page_starts=tuple(starts), **kw)
-
-
 def _after_newlines(text: str, offsets: tuple[int, ...]) -> tuple[int, ...]:
     """``offsets`` in ``text`` moved to where they fall once CRLF became LF."""
     out, removed, at = [], 0, 0
@@ -569,23 +498,20 @@ def iter_corpus_files(root: Path) -> list[Path]:
 
 def load_corpus(root: str | Path) -> LoadResult:
     """Load every supported file under ``root`` and its subfolders (the
-    relative path is the document id); ``.zip`` archives are first unpacked
-    beside themselves (see :mod:`indexer.archives`). Unreadable files are
+    relative path is the document id); ``.zip`` archives are left to
+    :func:`indexer.archives.load_corpus_unpacked`. Unreadable files are
     reported in ``skipped`` and never stop the others. Byte-identical files
     under two names are kept once."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
     result = LoadResult()
-    from .archives import unpack_dropped
-
-    result.skipped.extend(Skipped(rel, reason) for rel, reason in unpack_dropped(root))
     catalog = read_catalog(root)
     seen: dict[str, str] = {}
     for path in iter_corpus_files(root):
         rel = path.relative_to(root).as_posix()
         if path.suffix.lower() == ".zip":
-            continue  # unpacked above into the folder beside it
+            continue  # unpacked into the folder beside it (indexer.archives.load_corpus_unpacked)
         try:
             doc = load_document(path, root, catalog)
         except LoadError as exc:

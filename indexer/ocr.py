@@ -31,7 +31,8 @@ from collections.abc import Callable
 
 from .derived import cached
 from .layout import Line, paragraphs
-from .loading import Extracted, LoadError, paged
+from .errors import LoadError
+from .extraction import Extracted, paged
 
 log = logging.getLogger(__name__)
 DPI = 200  # 150-300 dpi read the same (0.997-0.998) on a real page; 300 took 1.5x as long

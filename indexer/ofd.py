@@ -27,7 +27,8 @@ import re
 import zipfile
 
 from .layout import Line, paragraphs
-from .loading import Extracted, LoadError, paged
+from .errors import LoadError
+from .extraction import Extracted, paged
 
 MAX_XML_BYTES = 20 * 1024 * 1024  # per part: a zip bomb stops here
 

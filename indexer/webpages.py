@@ -19,7 +19,8 @@ import email.policy
 import logging
 import re
 
-from .loading import Extracted, LoadError, TextBuilder
+from .errors import LoadError
+from .extraction import Extracted, TextBuilder
 from .tables import Table
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ import pytest
 from bench import formats as format_bench
 from indexer.chunking import chunk_document
 from indexer.converting import convert, soffice
+from indexer.archives import load_corpus_unpacked
 from indexer.loading import LoadError, load_corpus, load_document
 
 
@@ -132,7 +133,7 @@ def test_corrupt_or_locked_files_of_each_type_are_skipped_and_the_rest_indexes(t
     (tmp_path / "cut.png").write_bytes(png.getvalue()[:60])
     (tmp_path / "cut.ofd").write_bytes(_zip([("OFD.xml", b"<ofd:OFD xmlns:ofd='x'><ofd:DocBody>")]))
     (tmp_path / "cut.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
-    result = load_corpus(tmp_path)
+    result = load_corpus_unpacked(tmp_path)
     assert [d.path for d in result.documents] == ["good.docx"]
     reasons = {s.path: s.reason for s in result.skipped}
     assert "加密" in reasons["locked.docx"] and "加密" in reasons["locked.wps"] and "加密" in reasons["locked.pdf"]
@@ -216,7 +217,7 @@ def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path):
     from indexer.archives import pending_archives
 
     assert pending_archives(tmp_path) == ["报告集.zip"]  # the app's status shows it waiting
-    result = load_corpus(tmp_path)
+    result = load_corpus_unpacked(tmp_path)
     assert pending_archives(tmp_path) == []
     assert sorted(d.path for d in result.documents) == ["2024/科协/a.txt", "报告集/子目录/b.docx"]
     reasons = {s.path: s.reason for s in result.skipped}
@@ -227,7 +228,7 @@ def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path):
     assert not (tmp_path.parent / "escape.txt").exists() and not (tmp_path / "link.txt").exists()
     # A second load neither unpacks again nor forgets what was left out.
     mtime = (tmp_path / "报告集" / "子目录" / "b.docx").stat().st_mtime_ns
-    again = load_corpus(tmp_path)
+    again = load_corpus_unpacked(tmp_path)
     assert (tmp_path / "报告集" / "子目录" / "b.docx").stat().st_mtime_ns == mtime
     assert {s.path for s in again.skipped} == set(reasons)
 
