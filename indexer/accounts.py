@@ -30,7 +30,6 @@ import re
 import secrets
 import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .errors import PartyQAError
+from .localdb import opened
 
 ROLES = ("reader", "editor", "admin")
 ROLE_NAMES = {"reader": "读者", "editor": "编辑", "admin": "管理员"}
@@ -116,15 +116,8 @@ class Accounts:
         with self._db() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
     def _db(self):
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            with db:
-                yield db
-        finally:
-            db.close()
+        return opened(self.path, timeout=30, wal=True)
 
     # -- users --------------------------------------------------------------
 

@@ -30,10 +30,9 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from .localdb import opened
 
 GENESIS = "0" * 64
 ACTIONS = {
@@ -106,15 +105,9 @@ class AuditLog:
         with self._db() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
     def _db(self):
         # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            yield db
-        finally:
-            db.close()
+        return opened(self.path, timeout=60, wal=True, autocommit=True)
 
     def append(self, user: str, action: str, target: str = "", detail: str = "", source: str = "") -> Entry:
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")

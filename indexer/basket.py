@@ -17,15 +17,14 @@ Usage::
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import TrimError
 from .exporting import Quote
+from .localdb import opened
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS quotes (
@@ -80,15 +79,8 @@ class Basket:
             with self._db() as db:
                 db.executescript(SCHEMA)
 
-    @contextmanager
     def _db(self):
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            with db:  # one transaction
-                yield db
-        finally:
-            db.close()
+        return opened(self.path, timeout=10, wal=True)  # one transaction
 
     def items(self) -> list[Item]:
         with self._db() as db:

@@ -23,13 +23,12 @@ Usage::
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .accounts import OfficeError
+from .localdb import opened
 
 VERDICTS = {"useful": "有用", "wrong": "不对"}
 MAX_COMMENT = 500
@@ -83,14 +82,8 @@ class History:
         with self._db() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
     def _db(self):
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        return opened(self.path, timeout=30)
 
     def record(self, user: str, kb: str, result) -> int:
         answer, doc, evidence, kind = summary(result)

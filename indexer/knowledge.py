@@ -23,13 +23,12 @@ Usage::
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .accounts import AccountError, OfficeError, User
+from .localdb import opened
 
 DEFAULT_KB = "默认"
 LEVELS = ("read", "edit")
@@ -73,14 +72,8 @@ class KnowledgeBases:
         with self._db() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
     def _db(self):
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        return opened(self.path, timeout=30)
 
     # -- registry -----------------------------------------------------------
 

@@ -1,0 +1,35 @@
+"""The small SQLite databases under ``PARTYQA_DATA`` (accounts, knowledge
+bases, history, audit log, quote basket): one way to open them.
+
+Usage::
+
+    from indexer.localdb import opened
+    with opened(path, wal=True) as db:      # one transaction, committed on success
+        db.execute("INSERT INTO t VALUES (1)")
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def opened(path: str | Path, *, timeout: float = 30, wal: bool = False,
+           autocommit: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection to ``path``, closed afterwards. By default the block is one
+    transaction; with ``autocommit`` the caller opens its own (BEGIN IMMEDIATE).
+    WAL lets readers go on while one process writes."""
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None if autocommit else "")
+    try:
+        if wal:
+            db.execute("PRAGMA journal_mode=WAL")
+        if autocommit:
+            yield db
+        else:
+            with db:
+                yield db
+    finally:
+        db.close()
