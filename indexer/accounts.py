@@ -37,7 +37,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .errors import PartyQAError
-from .localdb import opened
+from .localdb import create, opened
 
 ROLES = ("reader", "editor", "admin")
 ROLE_NAMES = {"reader": "读者", "editor": "编辑", "admin": "管理员"}
@@ -110,14 +110,14 @@ class Accounts:
     # Argon2id with the library's defaults (RFC 9106 low-memory profile).
     hasher = PasswordHasher()
 
+    OPEN = {"timeout": 30, "wal": True}  # how opened() opens this file
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        create(self.path, SCHEMA, **self.OPEN)
 
     def _db(self):
-        return opened(self.path, timeout=30, wal=True)
+        return opened(self.path, **self.OPEN)
 
     # -- users --------------------------------------------------------------
 

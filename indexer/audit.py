@@ -32,7 +32,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from .localdb import opened
+from .localdb import create, opened
 
 GENESIS = "0" * 64
 ACTIONS = {
@@ -99,15 +99,15 @@ def retention_days() -> int:
 
 
 class AuditLog:
+    OPEN = {"timeout": 60, "wal": True, "autocommit": True}  # how opened() opens this file
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        create(self.path, SCHEMA, **self.OPEN)
 
     def _db(self):
         # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
-        return opened(self.path, timeout=60, wal=True, autocommit=True)
+        return opened(self.path, **self.OPEN)
 
     def append(self, user: str, action: str, target: str = "", detail: str = "", source: str = "") -> Entry:
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")

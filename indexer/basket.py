@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import TrimError
 from .exporting import Quote
-from .localdb import opened
+from .localdb import create, opened
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS quotes (
@@ -71,16 +71,16 @@ class Basket:
 
     _init_lock = threading.Lock()
 
+    OPEN = {"timeout": 10, "wal": True}  # how opened() opens this file
+
     def __init__(self, path: str | Path, user: str):
         self.path = Path(path)
         self.user = user
         with self._init_lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as db:
-                db.executescript(SCHEMA)
+            create(self.path, SCHEMA, **self.OPEN)
 
     def _db(self):
-        return opened(self.path, timeout=10, wal=True)  # one transaction
+        return opened(self.path, **self.OPEN)  # one transaction
 
     def items(self) -> list[Item]:
         with self._db() as db:

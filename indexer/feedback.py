@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .accounts import OfficeError
-from .localdb import opened
+from .localdb import create, opened
 
 VERDICTS = {"useful": "有用", "wrong": "不对"}
 MAX_COMMENT = 500
@@ -76,14 +76,14 @@ def summary(result) -> tuple[str, str, str, str]:
 
 
 class History:
+    OPEN = {"timeout": 30}  # how opened() opens this file
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        create(self.path, SCHEMA, **self.OPEN)
 
     def _db(self):
-        return opened(self.path, timeout=30)
+        return opened(self.path, **self.OPEN)
 
     def record(self, user: str, kb: str, result) -> int:
         answer, doc, evidence, kind = summary(result)

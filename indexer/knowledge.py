@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .accounts import AccountError, OfficeError, User
-from .localdb import opened
+from .localdb import create, opened
 
 DEFAULT_KB = "默认"
 LEVELS = ("read", "edit")
@@ -64,16 +64,16 @@ class KnowledgeBase:
 class KnowledgeBases:
     """The registry of knowledge bases and the grants, in the office database."""
 
+    OPEN = {"timeout": 30}  # how opened() opens this file
+
     def __init__(self, path: str | Path, data_dir: str | Path, default: KnowledgeBase):
         self.path = Path(path)
         self.data_dir = Path(data_dir)
         self.default = default
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        create(self.path, SCHEMA, **self.OPEN)
 
     def _db(self):
-        return opened(self.path, timeout=30)
+        return opened(self.path, **self.OPEN)
 
     # -- registry -----------------------------------------------------------
 

@@ -4,6 +4,7 @@ bases, history, audit log, quote basket): one way to open them.
 Usage::
 
     from indexer.localdb import opened
+    create(path, "CREATE TABLE IF NOT EXISTS t (x INT)")   # folder and tables, once
     with opened(path, wal=True) as db:      # one transaction, committed on success
         db.execute("INSERT INTO t VALUES (1)")
 """
@@ -33,3 +34,11 @@ def opened(path: str | Path, *, timeout: float = 30, wal: bool = False,
                 yield db
     finally:
         db.close()
+
+
+def create(path: Path, schema: str, **kw) -> None:
+    """Make ``path``'s folder and run ``schema`` (CREATE … IF NOT EXISTS) in it;
+    ``kw`` as for :func:`opened`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with opened(path, **kw) as db:
+        db.executescript(schema)
