@@ -67,13 +67,18 @@ def app_server(corpus: Path, index: Path, data: Path, log: Path | None = None, a
                 time.sleep(0.05)
         yield f"http://127.0.0.1:{port}", started
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if log:
-            out.close()
+        stop(proc, out if log else None)
+
+
+def stop(proc: subprocess.Popen, log_file=None) -> None:
+    """End a server started by the benchmark (killed if it will not stop) and close its log."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if log_file is not None:
+        log_file.close()
 
 
 def launch_chromium(playwright):

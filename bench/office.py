@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .browser import REPO, free_port
+from .browser import REPO, free_port, stop
 
 
 def call(url: str, path: str, body: dict | None = None, token: str | None = None,
@@ -71,13 +71,7 @@ def api_server(data: Path, corpus: Path, index: str, host: str = "127.0.0.1", lo
             time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if log:
-            out.close()
+        stop(proc, out if log else None)
 
 
 def concurrent_asks(data: Path, corpus: Path, index: str, *, users: int = 20, questions: list[str],
