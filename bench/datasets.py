@@ -37,6 +37,9 @@ GOV_HELDOUT2 = DATA / "gov_questions_heldout2.jsonl"  # written after, never loo
 GOV_SETS = (("gov-dev", GOV_DEV), ("gov-heldout", GOV_HELDOUT), ("gov-heldout2", GOV_HELDOUT2))
 
 
+SHARED_ENV = "PARTYQA_SHARED"  # the shared data folder when --shared is not given
+
+
 def cmrc_path(shared: Path) -> Path:
     return Path(shared) / "bench" / "cmrc2018_dev.json"
 

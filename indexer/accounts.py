@@ -7,7 +7,8 @@ edits and deletes in the knowledge bases they are granted to edit; an
 Passwords are hashed with Argon2id (argon2-cffi); a name that failed to log
 in :data:`MAX_FAILURES` times within :data:`LOCKOUT_S` seconds is refused
 until the window passes, whatever the password. A session token is valid
-until it has been idle for ``PARTYQA_SESSION_MINUTES`` (default 30).
+until it has been idle for ``session_minutes`` (``PARTYQA_SESSION_MINUTES``,
+default 30).
 Tokens are stored as SHA-256 digests, so a copy of the database holds none.
 
 With no accounts at all the tool is in single-user mode: the local user is
@@ -25,7 +26,6 @@ Usage::
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import sqlite3
@@ -36,6 +36,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from .config import SESSION_MINUTES
 from .errors import PartyQAError
 from .localdb import create, opened
 
@@ -88,10 +89,6 @@ class User:
         return self.role in ("editor", "admin")
 
 
-def session_seconds() -> float:
-    return float(os.environ.get("PARTYQA_SESSION_MINUTES", "30")) * 60
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -112,8 +109,9 @@ class Accounts:
 
     OPEN = {"timeout": 30, "wal": True}  # how opened() opens this file
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, session_minutes: float = SESSION_MINUTES):
         self.path = Path(path)
+        self.session_minutes = session_minutes
         create(self.path, SCHEMA, **self.OPEN)
 
     def _db(self):
@@ -224,7 +222,7 @@ class Accounts:
             return None
         now, digest = time.time(), _digest(token)
         with self._db() as db:
-            db.execute("DELETE FROM sessions WHERE last_seen < ?", (now - session_seconds(),))
+            db.execute("DELETE FROM sessions WHERE last_seen < ?", (now - self.session_minutes * 60,))
             row = db.execute("SELECT u.name, u.role, u.disabled FROM sessions s JOIN users u ON u.name = s.name "
                              "WHERE s.digest = ?", (digest,)).fetchone()
             if row is None or row[2]:

@@ -21,7 +21,7 @@ interactive docs at ``/docs``.
 
 Usage::
 
-    app = create_app(Office.from_env())
+    app = create_app(Office.from_settings(Settings.from_env()))
     uvicorn.run(app, host="127.0.0.1", port=8000)
 """
 
@@ -35,7 +35,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from .accounts import LoginError, OfficeError, User, session_seconds
+from .accounts import LoginError, OfficeError, User
 from .feedback import FeedbackError
 from .knowledge import Forbidden
 from .office import NotReady, Office
@@ -98,7 +98,7 @@ def create_app(office: Office) -> FastAPI:
     @app.post("/api/login", summary="登录，取得令牌")
     def login(body: Login, request: Request):
         user, token = office.login(body.name, body.password, source(request))
-        return {"token": token, "name": user.name, "role": user.role, "idle_minutes": session_seconds() / 60}
+        return {"token": token, "name": user.name, "role": user.role, "idle_minutes": office.accounts.session_minutes}
 
     @app.post("/api/logout", summary="退出，令牌作废")
     def logout(request: Request, user: User = Depends(current),

@@ -38,6 +38,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .config import Settings
 from .loading import (MAX_FILE_BYTES, SUPPORTED_SUFFIXES, LoadError, LoadResult, Skipped, iter_corpus_files,
                       load_corpus, read_inside)
 
@@ -244,7 +245,7 @@ def _made_by(folder: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def load_corpus_unpacked(root: str | Path) -> LoadResult:
+def load_corpus_unpacked(root: str | Path, settings: Settings | None = None) -> LoadResult:
     """:func:`indexer.loading.load_corpus` after unpacking the ``.zip``
     archives dropped into the corpus; what an archive left out is reported
     in ``skipped`` first."""
@@ -252,6 +253,6 @@ def load_corpus_unpacked(root: str | Path) -> LoadResult:
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
     problems = unpack_dropped(root)
-    result = load_corpus(root)
+    result = load_corpus(root, settings)
     result.skipped[:0] = [Skipped(rel, reason) for rel, reason in problems]
     return result

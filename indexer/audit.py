@@ -29,9 +29,9 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from .config import AUDIT_DAYS
 from .localdb import create, opened
 
 GENESIS = "0" * 64
@@ -92,10 +92,6 @@ class Verification:
 def entry_hash(id_: int, at: str, user: str, action: str, target: str, detail: str, source: str, prev: str) -> str:
     fields = json.dumps([id_, at, user, action, target, detail, source, prev], ensure_ascii=False)
     return hashlib.sha256(fields.encode("utf-8")).hexdigest()
-
-
-def retention_days() -> int:
-    return int(os.environ.get("PARTYQA_AUDIT_DAYS", "180"))
 
 
 class AuditLog:
@@ -159,7 +155,7 @@ class AuditLog:
     def prune(self, days: int | None = None, user: str = "system") -> int:
         """Remove entries older than ``days`` (the retention setting); the
         chain then starts at an anchor recorded in the log itself."""
-        days = retention_days() if days is None else days
+        days = AUDIT_DAYS if days is None else days
         if days <= 0:
             return 0
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")

@@ -30,7 +30,7 @@ import numpy as np
 
 from .builtin_model import BUILTIN_NAME
 from .chunking import Chunk, ChunkParams, chunk_documents
-from .config import keep_versions
+from .config import Settings
 from .embedding import Embedder
 from .errors import LoadError
 from .archives import load_corpus_unpacked, unpack_dropped
@@ -235,17 +235,19 @@ def _no_change_report(store: Store, prev: dict, cleaned: list[str], t0: float) -
 def build_index(
     corpus_dir: str | Path, index_dir: str | Path | Store | None = None, *, model: str | None = None,
     embedder: Embedder | None = None, params: ChunkParams = ChunkParams(), rebuild: bool = False,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None, settings: Settings | None = None,
 ) -> BuildReport:
     """Load ``corpus_dir`` and index it. Without ``model``, an existing index
     keeps the model it was built with; a new one uses the built-in model.
-    When nothing changed, the live version stays and no model is loaded."""
+    When nothing changed, the live version stays and no model is loaded.
+    ``settings``: versions kept, conversion timeout, caches, precision
+    (the defaults when None)."""
     t0 = time.perf_counter()
     root = Path(corpus_dir)
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
-    keep_versions()  # a bad setting is reported before any work
-    store = open_store(index_dir)
+    settings = settings or Settings()
+    store = open_store(index_dir, settings)
     with store.build_lock():
         cleaned = store.clean()
         prev = store.current_manifest()
@@ -261,13 +263,13 @@ def build_index(
     # Scanned pages are read during loading; the build's progress shows them.
     token = ocr.progress.set((lambda done, total: progress("ocr", done, total)) if progress else None)
     try:
-        loaded: LoadResult = load_corpus_unpacked(root)
+        loaded: LoadResult = load_corpus_unpacked(root, settings)
     finally:
         ocr.progress.reset(token)
     if embedder is None:
         if model is None and not rebuild:
             model = prev["model"]["name"] if prev else None
-        embedder = Embedder(model or BUILTIN_NAME)
+        embedder = Embedder(model or BUILTIN_NAME, settings=settings)
     repaired = _repairs(loaded.documents)
     shas = {d.path: d.sha256 for d in loaded.documents}
     extra = {"pipeline": pipeline_fingerprint(), "repaired": repaired,

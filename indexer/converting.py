@@ -6,8 +6,8 @@ WPS Office's ``.wps`` is the same OLE container as Word's ``.doc``, and
 LibreOffice recognises it by content. The converter runs with its own fresh
 profile folder (a shared one would serialise or corrupt concurrent runs),
 in its own process group, and is killed with its children when it takes
-longer than ``PARTYQA_CONVERT_TIMEOUT`` seconds (default 60): a hung
-converter never hangs a build. Results are cached by content hash.
+longer than ``timeout`` seconds (``PARTYQA_CONVERT_TIMEOUT``, default 60):
+a hung converter never hangs a build. Results are cached by content hash.
 
 Usage::
 
@@ -26,11 +26,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .config import CONVERT_TIMEOUT
 from .derived import cached
 from .errors import LoadError
 
 log = logging.getLogger(__name__)
-DEFAULT_TIMEOUT = 60.0
 CONVERTER_VERSION = "lo-docx-1"
 
 
@@ -39,14 +39,7 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def timeout_seconds() -> float:
-    try:
-        return max(0.1, float(os.environ.get("PARTYQA_CONVERT_TIMEOUT", DEFAULT_TIMEOUT)))
-    except ValueError:
-        return DEFAULT_TIMEOUT
-
-
-def convert(raw: bytes, source: str, target: str, timeout: float | None = None) -> bytes:
+def convert(raw: bytes, source: str, target: str, timeout: float = CONVERT_TIMEOUT) -> bytes:
     """LibreOffice's conversion of ``raw`` (a ``source`` file such as
     ``"doc"``) to ``target`` (``"docx"``, ``"doc"``, ``"pdf"`` or a full
     ``"ext:Filter"``); :class:`LoadError` when it fails or times out."""
@@ -54,7 +47,7 @@ def convert(raw: bytes, source: str, target: str, timeout: float | None = None) 
     if program is None:
         raise LoadError("未安装 LibreOffice，无法读取 .doc/.wps 文件；请运行 make setup"
                         "（或 apt-get install libreoffice-writer-nogui）")
-    return _run(program, raw, source, target, timeout_seconds() if timeout is None else timeout)
+    return _run(program, raw, source, target, max(0.1, timeout))
 
 
 def _run(program: str, raw: bytes, source: str, target: str, timeout: float) -> bytes:
@@ -83,8 +76,10 @@ def _run(program: str, raw: bytes, source: str, target: str, timeout: float) -> 
         return result.read_bytes()
 
 
-def doc_to_docx(raw: bytes) -> bytes:
-    """The ``.docx`` LibreOffice makes of a ``.doc``/``.wps`` file's bytes."""
+def doc_to_docx(raw: bytes, timeout: float = CONVERT_TIMEOUT, cache: Path | None = None) -> bytes:
+    """The ``.docx`` LibreOffice makes of a ``.doc``/``.wps`` file's bytes
+    (cached under ``cache``, see :mod:`indexer.derived`)."""
     # The .doc name makes LibreOffice take the Word filter; content
     # detection still tells Word's and WPS's flavours apart.
-    return cached("convert", CONVERTER_VERSION, raw, lambda: convert(raw, "doc", "docx:MS Word 2007 XML"))
+    return cached("convert", CONVERTER_VERSION, raw, lambda: convert(raw, "doc", "docx:MS Word 2007 XML", timeout),
+                  root=cache)

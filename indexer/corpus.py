@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archives import pending_archives, sanitize_filename, unpack_zip
-from .config import MAX_FILE_BYTES, MAX_UPLOAD_BYTES
+from .config import MAX_FILE_BYTES, MAX_UPLOAD_BYTES, Settings
 from .errors import UploadError
 from .loading import (CATALOG_NAME, SUPPORTED_SUFFIXES, SUPPORTED_TEXT, LoadError, file_signature,
                       iter_corpus_files, load_document, read_catalog, read_inside)
@@ -88,8 +88,10 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
     return status
 
 
-def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite: bool = False) -> Path:
-    """Store an uploaded report in the corpus, refusing what must not go in."""
+def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite: bool = False,
+                settings: Settings | None = None) -> Path:
+    """Store an uploaded report in the corpus, refusing what must not go in
+    (read as a build would read it with ``settings``)."""
     root = Path(corpus_dir)
     name = sanitize_filename(filename)
     suffix = Path(name).suffix.lower()
@@ -105,7 +107,7 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
         if _sha256(p, root) == digest:
             raise UploadError(f"语料库中已有内容完全相同的文件：{p.relative_to(root).as_posix()}")
     if suffix == ".zip":
-        return _save_archive(root, name, data)
+        return _save_archive(root, name, data, settings)
     # The name itself must be a plain entry of the corpus: writing through a
     # link or onto a FIFO or device would put the upload somewhere else.
     entry = root / name
@@ -128,7 +130,7 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
             os.fchmod(f.fileno(), 0o644)  # as a plainly written file would be, not mkstemp's 0600
             f.write(data)
         try:
-            load_document(tmp, root.resolve())
+            load_document(tmp, root.resolve(), settings=settings)
         except LoadError as exc:
             raise UploadError(f"无法读取“{name}”：{str(exc).removesuffix('，已跳过')}。文件未保存。") from exc
         except Exception as exc:  # a parser's own error: refuse, never half-save
@@ -140,7 +142,7 @@ def save_upload(corpus_dir: str | Path, filename: str, data: bytes, *, overwrite
     return target
 
 
-def _save_archive(root: Path, name: str, data: bytes) -> Path:
+def _save_archive(root: Path, name: str, data: bytes, settings: Settings | None) -> Path:
     """An uploaded zip: unpacked safely into the folder ``root/<name>``, kept
     only when every member it unpacks reads as the indexer will read it."""
 
@@ -158,7 +160,7 @@ def _save_archive(root: Path, name: str, data: bytes) -> Path:
             raise UploadError(f"“{name}”中没有可以收录的文件{('（' + why + '）') if why else ''}。文件未保存。")
         for rel in report.saved:
             try:
-                load_document(scratch / "x" / rel, scratch / "x")
+                load_document(scratch / "x" / rel, scratch / "x", settings=settings)
             except LoadError as exc:
                 raise UploadError(f"压缩包中的“{rel}”无法读取：{str(exc).removesuffix('，已跳过')}。文件未保存。") from exc
         if folder.exists() or folder.is_symlink():  # made meanwhile

@@ -3,14 +3,15 @@ conversions, OCR text), keyed by the content hash and the deriving code's
 version, like the embedding cache: a rebuild, a renamed file or an upload
 checked once and then indexed never pays twice.
 
-Entries live under ``PARTYQA_DERIVED_CACHE`` (default
-``<PARTYQA_CACHE or ~/.cache/partyqa>/derived``), one folder per kind, and
-are written atomically; an unwritable cache only costs speed.
+Entries live under the given folder (``Settings.derived``: the
+``PARTYQA_DERIVED_CACHE`` variable, default ``<PARTYQA_CACHE or
+~/.cache/partyqa>/derived``), one folder per kind, and are written
+atomically; an unwritable cache only costs speed.
 
 Usage::
 
     from indexer.derived import cached
-    text = cached("ocr", "tesseract-5", page_png, lambda: run_ocr(page_png))
+    text = cached("ocr", "tesseract-5", page_png, lambda: run_ocr(page_png), root=settings.derived)
 """
 
 from __future__ import annotations
@@ -22,20 +23,20 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .builtin_model import cache_root
+from .config import Settings
 
 log = logging.getLogger(__name__)
 
 
-def cache_path(kind: str, version: str, data: bytes) -> Path:
+def cache_path(kind: str, version: str, data: bytes, root: Path | None = None) -> Path:
+    """The entry's file under ``root`` (None: the default folder)."""
     key = hashlib.sha256(version.encode() + b"\0" + data).hexdigest()
-    base = os.environ.get("PARTYQA_DERIVED_CACHE")
-    return (Path(base) if base else cache_root() / "derived") / kind / key[:2] / key
+    return Path(root or Settings().derived) / kind / key[:2] / key
 
 
-def cached(kind: str, version: str, data: bytes, compute: Callable[[], bytes]) -> bytes:
-    """``compute()``'s result for ``data``, from the cache when present."""
-    path = cache_path(kind, version, data)
+def cached(kind: str, version: str, data: bytes, compute: Callable[[], bytes], root: Path | None = None) -> bytes:
+    """``compute()``'s result for ``data``, from the cache under ``root`` when present."""
+    path = cache_path(kind, version, data, root)
     try:
         return path.read_bytes()
     except OSError:

@@ -60,10 +60,11 @@ class ModelInfo:
     precision: str = "fp32"
 
 
-def resolve_model(name: str) -> Path | str:
-    """Map a model name to something SentenceTransformer can load offline."""
+def resolve_model(name: str, cache: Path | None = None) -> Path | str:
+    """Map a model name to something SentenceTransformer can load offline
+    (the built-in model is converted into ``cache`` once)."""
     if name in ("", "builtin", BUILTIN_NAME, "multilingual-e5-small", "intfloat/multilingual-e5-small"):
-        return ensure_builtin_model()
+        return ensure_builtin_model(cache)
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
@@ -103,11 +104,13 @@ def cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def resolve_precision(precision: str) -> str:
+def resolve_precision(precision: str, auto: str | None = None) -> str:
+    """``precision`` with ``auto`` resolved: to ``auto`` when given
+    (``PARTYQA_PRECISION``), else by the CPU."""
     if precision not in PRECISIONS:
         raise SettingsError(f"未知的计算精度：{precision}（可选 {', '.join(PRECISIONS)}）")
     if precision == "auto":
-        return Settings.from_env().precision or ("bf16" if cpu_has_bf16() else "fp32")
+        return auto or ("bf16" if cpu_has_bf16() else "fp32")
     return precision
 
 
@@ -116,9 +119,12 @@ class Embedder:
 
     ``precision``: ``auto`` runs bf16 where the CPU has native bf16 (measured
     1.9x faster than fp32 with cosine 0.999 to it, see ``bench``), else fp32;
-    ``int8`` is per-channel dynamic quantisation of the Linear layers."""
+    ``int8`` is per-channel dynamic quantisation of the Linear layers.
+    ``settings``: what ``auto`` means and where the built-in model is kept."""
 
-    def __init__(self, model: str = BUILTIN_NAME, *, precision: str = "auto", threads: int | None = None):
+    def __init__(self, model: str = BUILTIN_NAME, *, precision: str = "auto", threads: int | None = None,
+                 settings: Settings | None = None):
+        self.settings = settings = settings or Settings()
         _offline()
         import torch
         import transformers
@@ -127,7 +133,7 @@ class Embedder:
         transformers.utils.logging.disable_progress_bar()
         torch.set_num_threads(threads or os.cpu_count() or 1)
         self.name = model or BUILTIN_NAME
-        target = resolve_model(self.name)
+        target = resolve_model(self.name, settings.cache)
         try:
             self.model = SentenceTransformer(str(target), device="cpu", local_files_only=True)
         except Exception as exc:
@@ -138,7 +144,7 @@ class Embedder:
         prompts = dict(getattr(self.model, "prompts", {}) or {})
         self.query_prompt = prompts.get("query", "")
         self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
-        self.precision = resolve_precision(precision)
+        self.precision = resolve_precision(precision, settings.precision)
         if self.precision == "bf16":
             self.model = self.model.to(torch.bfloat16)
         elif self.precision == "int8":

@@ -38,7 +38,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import MAX_FILE_BYTES
+from .config import MAX_FILE_BYTES, Settings
 from .errors import LoadError
 from .metadata import detect
 from .places import find_places
@@ -296,7 +296,7 @@ def needs_ocr(page, text: str) -> bool:
         return True
 
 
-def _load_pdf(raw: bytes) -> Extracted:
+def _load_pdf(raw: bytes, cache: Path | None = None) -> Extracted:
     import io
 
     from pypdf import PdfReader
@@ -318,7 +318,7 @@ def _load_pdf(raw: bytes) -> Extracted:
     if scanned:
         from .ocr import ocr_pdf_pages
 
-        for i, text in ocr_pdf_pages(raw, scanned).items():
+        for i, text in ocr_pdf_pages(raw, scanned, cache).items():
             pages[i] = text
         ocr_pages = tuple(i + 1 for i in scanned)
     return paged(pages, ocr_pages=ocr_pages)
@@ -394,8 +394,10 @@ def read_inside(path: Path, root: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             raise LoadError("读取文件时出错，已跳过") from exc
 
 
-def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None) -> Document:
-    """Load one file; raise :class:`LoadError` with a Chinese reason on failure."""
+def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None,
+                  settings: Settings | None = None) -> Document:
+    """Load one file; raise :class:`LoadError` with a Chinese reason on failure.
+    ``settings``: the conversion timeout and the cache of conversions and OCR."""
     rel = path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
     raw = read_inside(path, root)
@@ -403,7 +405,7 @@ def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None
         raise LoadError(f"不支持的文件类型 {suffix or '（无扩展名）'}，仅支持 {SUPPORTED_TEXT}")
     if len(raw) > MAX_FILE_BYTES:  # grew while being read
         raise LoadError(f"文件过大，上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
-    ex = extract(raw, suffix)
+    ex = extract(raw, suffix, settings)
     text = ex.text
     if "\x00" in text:
         raise LoadError("文件含有空字符（NUL），可能不是文本文件，已跳过")
@@ -419,10 +421,12 @@ def load_document(path: Path, root: Path, catalog: dict[str, dict] | None = None
     )
 
 
-def extract(raw: bytes, suffix: str) -> Extracted:
+def extract(raw: bytes, suffix: str, settings: Settings | None = None) -> Extracted:
     """The text of a file's bytes, read for what its content is (checked
     against its suffix), by the reader for that format."""
     from .sniffing import KIND_NAMES, sniff
+
+    settings = settings or Settings()
 
     kind = sniff(raw)
     if kind == "encrypted-office":
@@ -434,9 +438,9 @@ def extract(raw: bytes, suffix: str) -> Extracted:
     if kind == "ole":
         from .converting import doc_to_docx
 
-        return _load_docx(doc_to_docx(raw))
+        return _load_docx(doc_to_docx(raw, settings.convert_timeout, settings.derived))
     if kind == "pdf":
-        return _load_pdf(raw)
+        return _load_pdf(raw, settings.derived)
     if kind == "ofd" or (kind == "zip" and suffix == ".ofd"):
         from .ofd import read_ofd
 
@@ -444,7 +448,7 @@ def extract(raw: bytes, suffix: str) -> Extracted:
     if kind in ("png", "jpeg", "tiff"):
         from .ocr import ocr_image
 
-        return ocr_image(raw)
+        return ocr_image(raw, settings.derived)
     if kind == "mhtml" or (kind == "html" and suffix in (".html", ".htm")):
         from .webpages import read_webpage
 
@@ -496,7 +500,7 @@ def iter_corpus_files(root: Path) -> list[Path]:
     return sorted(p for p in out if p.name != CATALOG_NAME)
 
 
-def load_corpus(root: str | Path) -> LoadResult:
+def load_corpus(root: str | Path, settings: Settings | None = None) -> LoadResult:
     """Load every supported file under ``root`` and its subfolders (the
     relative path is the document id); ``.zip`` archives are left to
     :func:`indexer.archives.load_corpus_unpacked`. Unreadable files are
@@ -513,7 +517,7 @@ def load_corpus(root: str | Path) -> LoadResult:
         if path.suffix.lower() == ".zip":
             continue  # unpacked into the folder beside it (indexer.archives.load_corpus_unpacked)
         try:
-            doc = load_document(path, root, catalog)
+            doc = load_document(path, root, catalog, settings)
         except LoadError as exc:
             result.skipped.append(Skipped(rel, str(exc)))
             continue

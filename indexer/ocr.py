@@ -28,6 +28,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from .derived import cached
 from .layout import Line, paragraphs
@@ -103,8 +104,8 @@ def _report(done: int, total: int) -> None:
         cb(done, total)
 
 
-def ocr_pdf_pages(raw: bytes, pages: list[int]) -> dict[int, str]:
-    """OCR text of the 0-based ``pages`` of the PDF ``raw``."""
+def ocr_pdf_pages(raw: bytes, pages: list[int], cache: Path | None = None) -> dict[int, str]:
+    """OCR text of the 0-based ``pages`` of the PDF ``raw`` (cached under ``cache``)."""
     import pypdfium2 as pdfium
 
     out: dict[int, str] = {}
@@ -122,7 +123,7 @@ def ocr_pdf_pages(raw: bytes, pages: list[int]) -> dict[int, str]:
                     page.close()
                 return _read_png(png).encode("utf-8")
             try:
-                out[i] = cached("ocr", f"{VERSION}/page{i}", raw, read).decode("utf-8")
+                out[i] = cached("ocr", f"{VERSION}/page{i}", raw, read, cache).decode("utf-8")
             except pdfium.PdfiumError as exc:
                 raise LoadError("PDF 文件已损坏，无法识别扫描页，已跳过") from exc
             _report(n + 1, len(pages))
@@ -132,7 +133,7 @@ def ocr_pdf_pages(raw: bytes, pages: list[int]) -> dict[int, str]:
     return out
 
 
-def ocr_image(raw: bytes) -> Extracted:
+def ocr_image(raw: bytes, cache: Path | None = None) -> Extracted:
     """The text of a scanned image (every frame of a multi-page TIFF is a page)."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
@@ -143,6 +144,6 @@ def ocr_image(raw: bytes) -> Extracted:
         raise LoadError("图片已损坏或无法识别，已跳过") from exc
     pages = []
     for n, png in enumerate(frames):
-        pages.append(cached("ocr", f"{VERSION}/image", png, lambda png=png: _read_png(png).encode()).decode())
+        pages.append(cached("ocr", f"{VERSION}/image", png, lambda png=png: _read_png(png).encode(), cache).decode())
         _report(n + 1, len(frames))
     return paged(pages, ocr_pages=tuple(range(1, len(pages) + 1)))

@@ -15,7 +15,7 @@ The app, the HTTP API and the CLI all go through here.
 
 Usage::
 
-    office = Office.from_env()
+    office = Office.from_settings(Settings.from_env())
     user, token = office.login("zhang", "密码……", source="10.0.0.7")
     qid, result = office.ask(user, "默认", "全市开展了多少项科普活动？")
     office.history.feedback(qid, user.name, "useful")
@@ -24,16 +24,16 @@ Usage::
 from __future__ import annotations
 
 import ipaddress
-import os
 import threading
 from pathlib import Path
 
 from .accounts import LOCAL_ADMIN, Accounts, OfficeError, User
 from .audit import AuditLog
+from .config import Settings
 from .feedback import History
 from .knowledge import KnowledgeBase, KnowledgeBases
 from .service import Engine
-from .store import is_url, open_store, resolve_spec
+from .store import open_store
 
 READY_TIMEOUT_S = 600  # a first question may wait for the model and a first build
 
@@ -53,11 +53,12 @@ def is_loopback(host: str) -> bool:
 
 class Office:
     def __init__(self, data_dir: str | Path, corpus: str | Path = "corpus", store: str = "index",
-                 model: str | None = None):
+                 model: str | None = None, settings: Settings | None = None):
         self.data_dir = Path(data_dir)
         self.model = model
+        self.settings = settings or Settings()
         db = self.data_dir / "office.sqlite"
-        self.accounts = Accounts(db)
+        self.accounts = Accounts(db, session_minutes=self.settings.session_minutes)
         self.kbs = KnowledgeBases(db, self.data_dir, KnowledgeBase.default(corpus, store, self.data_dir))
         self.history = History(db)
         self.audit = AuditLog(self.data_dir / "audit.sqlite")
@@ -66,11 +67,9 @@ class Office:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_env(cls) -> "Office":
+    def from_settings(cls, settings: Settings) -> "Office":
         """Folders as the app reads them: PARTYQA_DATA, PARTYQA_CORPUS, PARTYQA_STORE / PARTYQA_INDEX, PARTYQA_MODEL."""
-        return cls(os.environ.get("PARTYQA_DATA", "data"), os.environ.get("PARTYQA_CORPUS", "corpus"),
-                   resolve_spec(None, default=os.environ.get("PARTYQA_INDEX", "index")),
-                   os.environ.get("PARTYQA_MODEL") or None)
+        return cls(settings.data, settings.corpus, settings.app_store, settings.model, settings)
 
     # -- who ----------------------------------------------------------------
 
@@ -105,9 +104,9 @@ class Office:
             e = self._engines.get(kb.name)
             if e is None:
                 # A shared OceanBase index is built by whoever owns it, as in the app.
-                auto = os.environ.get("PARTYQA_AUTO_BUILD", "0" if is_url(kb.store) else "1") == "1"
-                e = self._engines[kb.name] = Engine(kb.corpus, kb.store, model=self.model, auto_build=auto,
-                                                    embedders=self._embedders)
+                e = self._engines[kb.name] = Engine(kb.corpus, kb.store, model=self.model,
+                                                    auto_build=self.settings.auto_build_for(kb.store),
+                                                    embedders=self._embedders, settings=self.settings)
         e.refresh()
         return e
 
@@ -117,7 +116,7 @@ class Office:
         if has_files:
             return False
         e = self._engines.get(kb.name)  # no engine yet: none is started just to look
-        return (e.store if e else open_store(kb.store)).current_name() is None
+        return (e.store if e else open_store(kb.store, self.settings)).current_name() is None
 
     def answerer(self, kb: KnowledgeBase, timeout: float = READY_TIMEOUT_S):
         if self.empty(kb):
@@ -164,7 +163,7 @@ class Office:
         from .corpus import save_upload
 
         kb = self._kb(user, kb_name, "edit", source)
-        path = save_upload(kb.corpus, filename, data, overwrite=overwrite)
+        path = save_upload(kb.corpus, filename, data, overwrite=overwrite, settings=self.settings)
         self.audit.append(user.name, "upload", target=f"{kb.name}/{path.name}", source=source)
         self.engine(kb).build_now()
         return path.name

@@ -29,10 +29,10 @@ EXIT_ERROR = 2
 CLI_SOURCE = "命令行"
 
 
-def _office():
+def _office(args):
     from .office import Office
 
-    return Office.from_env()
+    return Office.from_settings(args.settings)
 
 
 def _actor() -> str:
@@ -62,7 +62,7 @@ def _write(text: str, out: str | None) -> None:
 
 
 def cmd_users(args) -> int:
-    office, actor = _office(), _actor()
+    office, actor = _office(args), _actor()
     acc = office.accounts
     if args.action == "list":
         users = acc.users()
@@ -111,7 +111,7 @@ def cmd_users(args) -> int:
 
 
 def cmd_kb(args) -> int:
-    office = _office()
+    office = _office(args)
     if args.action == "list":
         for kb in office.kbs.all():
             print(f"{kb.name}\t语料 {kb.corpus}\t索引 {kb.store}")
@@ -126,7 +126,7 @@ def cmd_kb(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    office = _office()
+    office = _office(args)
     log = office.audit
     if args.action == "verify":
         result = log.verify()
@@ -142,12 +142,13 @@ def cmd_audit(args) -> int:
         for e in reversed(log.entries(limit=args.n)):
             print(f"{e.id}\t{e.at}\t{e.user}\t{e.action_name}\t{e.target}\t{e.detail[:60]}\t{e.source}")
     elif args.action == "prune":
-        print(f"已清理 {log.prune(args.days, _actor())} 条过期日志。")
+        days = args.settings.audit_days if args.days is None else args.days
+        print(f"已清理 {log.prune(days, _actor())} 条过期日志。")
     return 0
 
 
 def cmd_feedback(args) -> int:
-    office = _office()
+    office = _office(args)
     text = office.history.export_jsonl(args.verdict)
     office.audit.append(_actor(), "feedback.export", detail=args.out or "标准输出", source=CLI_SOURCE)
     _write(text, args.out)
@@ -161,7 +162,7 @@ def cmd_serve(args) -> int:
 
     from .api import create_app
 
-    office = _office()
+    office = _office(args)
     office.check_listen(args.host)
     if office.accounts.single_user():
         raise OfficeError("HTTP 接口需要账号：请先用 python -m indexer users add 名字 --role admin 创建账号。")

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
+from .config import Settings
 from .embedding import Embedder
 from .indicators import expand
 from .quantities import QUANTITY_Q, asked_unit, holds_asked_quantity
@@ -113,11 +114,12 @@ class Searcher:
 
     @classmethod
     def open(cls, store: str | Path | Store | None = None, model: str | None = None, *,
-             embedder: Embedder | None = None, verify: bool = True) -> "Searcher":
-        """Open the live version of ``store`` (folder, URL, or $PARTYQA_STORE)."""
-        snapshot = open_store(store).current(verify=verify)
+             embedder: Embedder | None = None, verify: bool = True,
+             settings: Settings | None = None) -> "Searcher":
+        """Open the live version of ``store`` (folder, URL, or the settings' store)."""
+        snapshot = open_store(store, settings).current(verify=verify)
         if embedder is None:
-            embedder = Embedder(model or snapshot.manifest["model"]["name"])
+            embedder = Embedder(model or snapshot.manifest["model"]["name"], settings=settings)
         return cls(snapshot, embedder)
 
     @property

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .building import BuildReport, build_index
 from .corpus import CorpusStatus, StatusCache
-from .config import QUERY_THREADS
+from .config import Settings
 from .errors import PartyQAError
 from .store import open_store
 
@@ -38,13 +38,14 @@ WARMUP_QUESTION = "全面从严治党"  # loads jieba's dictionary and the ranke
 
 class Engine:
     def __init__(self, corpus_dir: str | Path, spec: str, *, model: str | None = None, auto_build: bool = True,
-                 query_threads: int = QUERY_THREADS, embedders: dict | None = None):
-        self.query_threads = query_threads
+                 embedders: dict | None = None, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.query_threads = self.settings.query_threads
         self.corpus_dir = Path(corpus_dir)
         self.spec = spec
         self.model = model
         self.auto_build = auto_build
-        self.store = open_store(spec)
+        self.store = open_store(spec, self.settings)
         self.status_cache = StatusCache(self.corpus_dir, self.store)
         self.answerer = None
         self.version: str | None = None
@@ -112,7 +113,7 @@ class Engine:
         name = name or BUILTIN_NAME
         if name not in self._embedders:
             self.stage = "正在加载语言模型……"
-            self._embedders[name] = Embedder(name)
+            self._embedders[name] = Embedder(name, settings=self.settings)
         return self._embedders[name]
 
     def _run(self) -> None:
@@ -154,7 +155,8 @@ class Engine:
 
         torch.set_num_threads(os.cpu_count() or 1)
         try:
-            report = build_index(self.corpus_dir, self.store, embedder=embedder, rebuild=rebuild, progress=step)
+            report = build_index(self.corpus_dir, self.store, embedder=embedder, rebuild=rebuild, progress=step,
+                                 settings=self.settings)
         finally:
             torch.set_num_threads(self.query_threads)
             self.status_cache.invalidate()

@@ -10,6 +10,7 @@ import io
 import tempfile
 import stat
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import docx
@@ -19,6 +20,7 @@ from bench import formats as format_bench
 from indexer.chunking import chunk_document
 from indexer.converting import convert, soffice
 from indexer.archives import load_corpus_unpacked
+from indexer.config import Settings
 from indexer.loading import LoadError, load_corpus, load_document
 
 
@@ -29,10 +31,10 @@ def _converter_installed():
         pytest.fail("LibreOffice is not installed: run `make test`, which installs Debian's libreoffice-writer-nogui")
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path_factory, monkeypatch):
+@pytest.fixture
+def settings(tmp_path_factory):
     # Conversions and OCR are cached by content: a test must see them done, not remembered.
-    monkeypatch.setenv("PARTYQA_DERIVED_CACHE", str(tmp_path_factory.mktemp("derived")))
+    return Settings(derived_cache=tmp_path_factory.mktemp("derived"))
 
 
 def word_report(title: str, heading: str, body: str, table: list[list[str]] | None = None,
@@ -66,10 +68,10 @@ def exact_offsets(doc) -> None:
         assert c.text == doc.text[c.start:c.end]
 
 
-def test_docx_table_rows_keep_headers_and_units(tmp_path):
+def test_docx_table_rows_keep_headers_and_units(tmp_path, settings):
     (tmp_path / "t.docx").write_bytes(word_report("某市统计公报", "一、经济运行", "全年经济运行平稳。", TABLE,
                                                  "表1 主要指标完成情况表"))
-    doc = load_document(tmp_path / "t.docx", tmp_path)
+    doc = load_document(tmp_path / "t.docx", tmp_path, settings=settings)
     row = "指标：地区生产总值，2025年：31580.6亿元，增长：5.4%"
     assert row in doc.text.split("\n")
     chunks = chunk_document(doc)
@@ -81,11 +83,11 @@ def test_docx_table_rows_keep_headers_and_units(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".doc", ".wps"])
-def test_word97_and_wps_keep_headings_and_tables(tmp_path, suffix):
+def test_word97_and_wps_keep_headings_and_tables(tmp_path, suffix, settings):
     # LibreOffice writes the Word 97 binary; WPS 文字 saves the same OLE format under .wps.
     source = word_report("市科协党组工作报告", "一、加强政治建设", "全年召开党组会议29次。", TABLE, "表1 主要指标")
     (tmp_path / f"r{suffix}").write_bytes(convert(source, "docx", "doc"))
-    doc = load_document(tmp_path / f"r{suffix}", tmp_path)
+    doc = load_document(tmp_path / f"r{suffix}", tmp_path, settings=settings)
     assert doc.title == "市科协党组工作报告"
     lines = doc.text.split("\n")
     assert "全年召开党组会议29次。" in lines
@@ -95,13 +97,13 @@ def test_word97_and_wps_keep_headings_and_tables(tmp_path, suffix):
     exact_offsets(doc)
 
 
-def test_bad_word_files_are_skipped_with_a_reason_and_the_rest_indexes(tmp_path):
+def test_bad_word_files_are_skipped_with_a_reason_and_the_rest_indexes(tmp_path, settings):
     good = word_report("好报告", "一、概况", "全年开展活动18项。")
     (tmp_path / "good.docx").write_bytes(good)
     (tmp_path / "cut.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     (tmp_path / "fake.wps").write_bytes("这不是WPS文件".encode() * 50)
     (tmp_path / "broken.docx").write_bytes(good[: len(good) // 2])
-    result = load_corpus(tmp_path)
+    result = load_corpus(tmp_path, settings)
     assert [d.path for d in result.documents] == ["good.docx"]
     reasons = {s.path: s.reason for s in result.skipped}
     assert "与扩展名 .wps 不符" in reasons["fake.wps"]
@@ -110,7 +112,7 @@ def test_bad_word_files_are_skipped_with_a_reason_and_the_rest_indexes(tmp_path)
 
 
 
-def test_corrupt_or_locked_files_of_each_type_are_skipped_and_the_rest_indexes(tmp_path):
+def test_corrupt_or_locked_files_of_each_type_are_skipped_and_the_rest_indexes(tmp_path, settings):
     import msoffcrypto.format.ooxml
     import pypdf
     from PIL import Image
@@ -133,7 +135,7 @@ def test_corrupt_or_locked_files_of_each_type_are_skipped_and_the_rest_indexes(t
     (tmp_path / "cut.png").write_bytes(png.getvalue()[:60])
     (tmp_path / "cut.ofd").write_bytes(_zip([("OFD.xml", b"<ofd:OFD xmlns:ofd='x'><ofd:DocBody>")]))
     (tmp_path / "cut.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
-    result = load_corpus_unpacked(tmp_path)
+    result = load_corpus_unpacked(tmp_path, settings)
     assert [d.path for d in result.documents] == ["good.docx"]
     reasons = {s.path: s.reason for s in result.skipped}
     assert "加密" in reasons["locked.docx"] and "加密" in reasons["locked.wps"] and "加密" in reasons["locked.pdf"]
@@ -141,11 +143,11 @@ def test_corrupt_or_locked_files_of_each_type_are_skipped_and_the_rest_indexes(t
     assert "损坏" in reasons["cut.zip"]
 
 
-def test_a_converter_that_overruns_is_killed_and_the_file_skipped(tmp_path, monkeypatch):
-    monkeypatch.setenv("PARTYQA_CONVERT_TIMEOUT", "0.1")  # LibreOffice cannot even start in that time
+def test_a_converter_that_overruns_is_killed_and_the_file_skipped(tmp_path, settings):
+    hasty = replace(settings, convert_timeout=0.1)  # LibreOffice cannot even start in that time
     (tmp_path / "r.doc").write_bytes(convert(word_report("报告", "一、概况", "正文。"), "docx", "doc", timeout=120))
     with pytest.raises(LoadError, match="转换超时"):
-        load_document(tmp_path / "r.doc", tmp_path)
+        load_document(tmp_path / "r.doc", tmp_path, settings=hasty)
     assert not list(Path(tempfile.gettempdir()).glob("partyqa-convert-*"))
 
 
@@ -161,9 +163,9 @@ GOV_PAGE = """<!DOCTYPE html><html><head><meta charset="gbk"><title>2026年某�
 <div class="footer">版权所有 某市人民政府 ICP备案 联系我们 网站地图</div></body></html>"""
 
 
-def test_saved_web_page_keeps_main_text_title_date_and_table(tmp_path):
+def test_saved_web_page_keeps_main_text_title_date_and_table(tmp_path, settings):
     (tmp_path / "page.html").write_bytes(GOV_PAGE.encode("gbk"))
-    doc = load_document(tmp_path / "page.html", tmp_path)
+    doc = load_document(tmp_path / "page.html", tmp_path, settings=settings)
     assert doc.title == "2026年某市科协工作报告"
     assert doc.date == "2026年2月3日" and doc.year == 2026
     lines = doc.text.split("\n")
@@ -175,18 +177,18 @@ def test_saved_web_page_keeps_main_text_title_date_and_table(tmp_path):
     assert row.section == "一、工作回顾 > 表2 科普指标完成情况表"
 
 
-def test_mhtml_archive_reads_as_its_page(tmp_path):
+def test_mhtml_archive_reads_as_its_page(tmp_path, settings):
     (tmp_path / "page.html").write_bytes(GOV_PAGE.encode("gbk"))
-    page = load_document(tmp_path / "page.html", tmp_path)
+    page = load_document(tmp_path / "page.html", tmp_path, settings=settings)
     (tmp_path / "page.mhtml").write_bytes(format_bench.mhtml_of(GOV_PAGE))
-    archived = load_document(tmp_path / "page.mhtml", tmp_path)
+    archived = load_document(tmp_path / "page.mhtml", tmp_path, settings=settings)
     assert (archived.text, archived.title, archived.date) == (page.text, page.title, page.date)
 
 
-def test_bad_web_pages_are_skipped(tmp_path):
+def test_bad_web_pages_are_skipped(tmp_path, settings):
     (tmp_path / "empty.html").write_text("<html><body><script>var 首页 = 1;</script></body></html>", encoding="utf-8")
     (tmp_path / "nopage.mhtml").write_bytes(b"MIME-Version: 1.0\nContent-Type: multipart/related; boundary=x\n\n--x--\n")
-    result = load_corpus(tmp_path)
+    result = load_corpus(tmp_path, settings)
     assert not result.documents
     assert {s.path for s in result.skipped} == {"empty.html", "nopage.mhtml"}
     assert all("正文" in s.reason for s in result.skipped)
@@ -206,7 +208,7 @@ def _link(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
     return info, target.encode()
 
 
-def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path):
+def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path, settings):
     (tmp_path / "2024" / "科协").mkdir(parents=True)
     (tmp_path / "2024" / "科协" / "a.txt").write_text("市科协工作报告\n全年开展活动18项。\n", encoding="utf-8")
     (tmp_path / "报告集.zip").write_bytes(_zip([
@@ -217,7 +219,7 @@ def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path):
     from indexer.archives import pending_archives
 
     assert pending_archives(tmp_path) == ["报告集.zip"]  # the app's status shows it waiting
-    result = load_corpus_unpacked(tmp_path)
+    result = load_corpus_unpacked(tmp_path, settings)
     assert pending_archives(tmp_path) == []
     assert sorted(d.path for d in result.documents) == ["2024/科协/a.txt", "报告集/子目录/b.docx"]
     reasons = {s.path: s.reason for s in result.skipped}
@@ -228,7 +230,7 @@ def test_subfolders_and_a_dropped_zip_are_read_with_relative_ids(tmp_path):
     assert not (tmp_path.parent / "escape.txt").exists() and not (tmp_path / "link.txt").exists()
     # A second load neither unpacks again nor forgets what was left out.
     mtime = (tmp_path / "报告集" / "子目录" / "b.docx").stat().st_mtime_ns
-    again = load_corpus_unpacked(tmp_path)
+    again = load_corpus_unpacked(tmp_path, settings)
     assert (tmp_path / "报告集" / "子目录" / "b.docx").stat().st_mtime_ns == mtime
     assert {s.path for s in again.skipped} == set(reasons)
 
@@ -244,22 +246,23 @@ def test_zip_bomb_and_broken_archives_leave_nothing(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
-def test_uploaded_zip_is_checked_and_unpacked_into_a_folder(tmp_path):
+def test_uploaded_zip_is_checked_and_unpacked_into_a_folder(tmp_path, settings):
     from indexer.corpus import UploadError, save_upload
 
     corpus = tmp_path / "corpus"
     good = _zip([("一/a.docx", word_report("市科协报告", "一、概况", "开展活动3项。")),
                  ("b.html", GOV_PAGE.encode("gbk"))])
-    folder = save_upload(corpus, "上传的报告.zip", good)
+    folder = save_upload(corpus, "上传的报告.zip", good, settings=settings)
     assert folder == (corpus / "上传的报告").resolve()
-    assert sorted(d.path for d in load_corpus(corpus).documents) == ["上传的报告/b.html", "上传的报告/一/a.docx"]
+    assert sorted(d.path for d in load_corpus(corpus, settings).documents) == ["上传的报告/b.html",
+                                                                               "上传的报告/一/a.docx"]
     bad = _zip([("ok.txt", "正常的报告内容。".encode()), ("bad.docx", b"PK\x03\x04broken")])
     with pytest.raises(UploadError, match="bad.docx"):
-        save_upload(corpus, "坏.zip", bad)
+        save_upload(corpus, "坏.zip", bad, settings=settings)
     with pytest.raises(UploadError, match="同名文件夹"):
-        save_upload(corpus, "上传的报告.zip", good)
+        save_upload(corpus, "上传的报告.zip", good, settings=settings)
     with pytest.raises(UploadError, match="不是 zip"):
-        save_upload(corpus, "假.zip", "文本".encode() * 10)
+        save_upload(corpus, "假.zip", "文本".encode() * 10, settings=settings)
     assert sorted(p.name for p in corpus.iterdir()) == ["上传的报告"]
 
 
@@ -321,7 +324,8 @@ def formats_index(tmp_path_factory, embedder):
     (corpus / "公文.ofd").write_bytes(ofd_of(
         ["市科协关于院士专家工作站建设情况的报告", BODY, "全年新建院士专家工作站17家，引进高层次人才团队。"]))
     index = tmp_path_factory.mktemp("formats-index")
-    report = build_index(corpus, index, embedder=embedder)
+    own = Settings(derived_cache=tmp_path_factory.mktemp("derived"))  # conversions and OCR done, not remembered
+    report = build_index(corpus, index, embedder=embedder, settings=own)
     return report, Answerer(Searcher.open(index, embedder=embedder)), corpus
 
 
@@ -349,13 +353,14 @@ def test_each_format_answers_how_many_with_a_citation(formats_index, question, f
         assert "OCR识别文字" in best.citation
 
 
-def test_upload_sniffs_the_new_types_from_content(tmp_path):
+def test_upload_sniffs_the_new_types_from_content(tmp_path, settings):
     from indexer.corpus import UploadError, save_upload
 
     corpus = tmp_path / "corpus"
     with pytest.raises(UploadError, match="与扩展名 .doc 不符"):
-        save_upload(corpus, "改了扩展名.doc", "一份文本报告，改名为 .doc。".encode() * 20)
+        save_upload(corpus, "改了扩展名.doc", "一份文本报告，改名为 .doc。".encode() * 20, settings=settings)
     with pytest.raises(UploadError, match="与扩展名 .ofd 不符"):
-        save_upload(corpus, "假的.ofd", word_report("报告", "一、概况", "正文。"))
-    saved = save_upload(corpus, "文字处理.wps", convert(word_report("市科协报告", "一、概况", "开展活动3项。"), "docx", "doc"))
+        save_upload(corpus, "假的.ofd", word_report("报告", "一、概况", "正文。"), settings=settings)
+    saved = save_upload(corpus, "文字处理.wps", convert(word_report("市科协报告", "一、概况", "开展活动3项。"), "docx", "doc"),
+                        settings=settings)
     assert [p.name for p in corpus.iterdir()] == [saved.name] == ["文字处理.wps"]

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from indexer.building import build_index
+from indexer.config import Settings
 from indexer.errors import BuildLocked, IndexCorrupt, ModelMismatch
 from indexer.retrieval import Searcher
 from indexer.store.embedded import IndexStore
@@ -231,14 +232,12 @@ def test_leftovers_of_killed_builds_are_cleaned(small_corpus, tmp_path, embedder
     assert sorted(p.name for p in (index / "versions").iterdir()) == [live]
 
 
-def test_number_of_kept_versions_is_a_setting(small_corpus, tmp_path, embedder, monkeypatch):
+def test_number_of_kept_versions_is_a_setting(small_corpus, tmp_path, embedder):
     index = tmp_path / "index"
-    monkeypatch.setenv("PARTYQA_KEEP_VERSIONS", "3")
     names = []
     for i in range(5):
         (small_corpus / "c.txt").write_text(f"补充报告{i}\n开展活动{i}次。\n", encoding="utf-8")
-        names.append(build_index(small_corpus, index, embedder=embedder).version)
+        names.append(build_index(small_corpus, index, embedder=embedder, settings=Settings(keep_versions=3)).version)
     assert sorted(p.name for p in (index / "versions").iterdir()) == sorted(names[-3:])
-    monkeypatch.setenv("PARTYQA_KEEP_VERSIONS", "1")
-    assert IndexStore(index).clean() == sorted(names[-3:-1])
+    assert IndexStore(index, keep_versions=1).clean() == sorted(names[-3:-1])
     assert [p.name for p in (index / "versions").iterdir()] == [names[-1]]

@@ -20,20 +20,20 @@ from indexer.office import Office, is_loopback
 from indexer.service import Engine, user_message
 from indexer.webui import CSS
 
-SETTINGS = CORPUS = INDEX = DATA = MODEL = AUTO_BUILD = DB = RECYCLE = None  # set by configure()
+SETTINGS = CORPUS = INDEX = DATA = MODEL = DB = RECYCLE = None  # set by configure()
 SETTINGS_ERROR = ""  # a bad PARTYQA_* value, shown instead of the pages
 
 
 def configure() -> None:
     """Settings from the environment, read once per run (not once at import:
     this module stays imported while tests start apps on other folders)."""
-    global SETTINGS, SETTINGS_ERROR, CORPUS, INDEX, DATA, MODEL, AUTO_BUILD, DB, RECYCLE
+    global SETTINGS, SETTINGS_ERROR, CORPUS, INDEX, DATA, MODEL, DB, RECYCLE
     try:
         SETTINGS, SETTINGS_ERROR = Settings.from_env(), ""
     except SettingsError as exc:
         SETTINGS, SETTINGS_ERROR = Settings(), str(exc)
     CORPUS, INDEX, DATA = SETTINGS.corpus, SETTINGS.app_store, SETTINGS.data
-    MODEL, AUTO_BUILD = SETTINGS.model, SETTINGS.auto_build
+    MODEL = SETTINGS.model
     DB = DATA / "partyqa.sqlite"
     RECYCLE = DATA / "recycle"
 
@@ -45,14 +45,14 @@ log = logging.getLogger("partyqa.app")
 
 
 @st.cache_resource(show_spinner=False)
-def get_office(data: str, corpus: str, spec: str, model: str | None) -> Office:
+def get_office(settings: Settings) -> Office:
     # Accounts, knowledge bases, audit log and one engine per knowledge base,
-    # shared by every browser session of this process.
-    return Office(data, corpus, spec, model)
+    # shared by every browser session of this process (one per settings).
+    return Office.from_settings(settings)
 
 
 def office() -> Office:
-    return get_office(str(DATA), str(CORPUS), INDEX, MODEL)
+    return get_office(SETTINGS)
 
 
 # --- accounts (issue 19): who is asking, in which knowledge base ------------

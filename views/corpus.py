@@ -170,7 +170,8 @@ if st.button("保存并更新索引", key="save-upload", disabled=up is None):
         done / max(total, 1), text=f"正在识别扫描页（OCR）：{done}/{total} 页"))
     try:
         try:
-            path = save_upload(K.corpus, up.name, up.getvalue(), overwrite=overwrite)
+            path = save_upload(K.corpus, up.name, up.getvalue(), overwrite=overwrite,
+                               settings=common.SETTINGS)
         finally:
             ocr.progress.reset(token)
             reading.empty()

@@ -32,16 +32,19 @@ __all__ = ["EmbeddedStore", "IndexStore", "OceanBaseStore", "Ranking", "Snapshot
 
 def resolve_spec(spec: str | os.PathLike | None = None, default: str = "index",
                  settings: Settings | None = None) -> str:
-    """The store to use: the explicit spec, else $PARTYQA_STORE, else ``default``."""
-    return (settings or Settings.from_env()).resolve_store(spec, default)
+    """The store to use: the explicit spec, else the settings' store
+    (``PARTYQA_STORE`` when read from the environment), else ``default``."""
+    return (settings or Settings()).resolve_store(spec, default)
 
 
 def open_store(spec: "str | os.PathLike | Store | None" = None, settings: Settings | None = None) -> Store:
     """A :class:`Store` for a folder path or an ``oceanbase://`` / ``seekdb://``
-    URL; a store that is already open is returned as it is."""
+    URL, keeping ``settings.keep_versions`` versions; a store that is already
+    open is returned as it is."""
     if spec is not None and not isinstance(spec, (str, os.PathLike)):
         return spec
+    settings = settings or Settings()
     spec = resolve_spec(spec, settings=settings)
     if is_url(spec):
-        return OceanBaseStore(spec)
-    return EmbeddedStore(spec)
+        return OceanBaseStore(spec, settings.keep_versions)
+    return EmbeddedStore(spec, settings.keep_versions)

@@ -46,7 +46,7 @@ from typing import Iterator
 import numpy as np
 
 from ..chunking import Chunk
-from ..config import keep_versions
+from ..config import KEEP_VERSIONS
 from ..errors import BuildLocked, DiskFull, IndexCorrupt, IndexMissing, IndexNotWritable, StoreError
 from ..keywords import KeywordIndex
 from ..vectors import build_vector_index, read_index, write_index
@@ -137,9 +137,10 @@ class IndexVersion:
 class IndexStore:
     """An index folder holding versions and the pointer to the live one."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, keep_versions: int = KEEP_VERSIONS):
         self.root = Path(root)
         self.versions = self.root / "versions"
+        self.keep_versions = keep_versions  # the live version and its predecessors
 
     def current_name(self) -> str | None:
         try:
@@ -252,7 +253,7 @@ class IndexStore:
             # manifest. Anything else never went live (a build killed between
             # renaming its version into place and switching CURRENT) or is older.
             kept, name = set(), keep
-            while name and name not in kept and len(kept) < keep_versions():
+            while name and name not in kept and len(kept) < self.keep_versions:
                 kept.add(name)
                 try:
                     name = json.loads((self.versions / name / MANIFEST).read_text(encoding="utf-8")).get("previous")
@@ -348,8 +349,8 @@ class EmbeddedSnapshot:
 class EmbeddedStore:
     """The default store: an index folder on this machine."""
 
-    def __init__(self, root: str | os.PathLike):
-        self.files = IndexStore(root)
+    def __init__(self, root: str | os.PathLike, keep_versions: int = KEEP_VERSIONS):
+        self.files = IndexStore(root, keep_versions)
         self.root = Path(root)
         self.label = str(root)
 
@@ -385,7 +386,6 @@ class EmbeddedStore:
 
     def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
               *, rebuild: bool) -> str:
-        keep_versions()  # a bad setting is reported before anything is written
         needed = estimate_bytes(chunks, vectors)
         try:
             self.files.versions.mkdir(parents=True, exist_ok=True)

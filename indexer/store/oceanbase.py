@@ -47,7 +47,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from ..chunking import Chunk
-from ..config import keep_versions
+from ..config import KEEP_VERSIONS
 from ..errors import BuildLocked, IndexMissing, SettingsError, StoreError, StoreUnavailable
 from ..keywords import char_tokens, word_tokens
 from .base import Ranking, idf_from_df
@@ -101,8 +101,9 @@ def _in_list(n: int) -> str:
 class OceanBaseStore:
     """A :class:`indexer.store.base.Store` in an OceanBase/seekdb database."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, keep_versions: int = KEEP_VERSIONS):
         self.loc = Location.parse(url)
+        self.keep_versions = keep_versions  # the live version and its predecessors
         self.label = self.loc.label
         self._local = threading.local()
 
@@ -253,7 +254,6 @@ class OceanBaseStore:
         """Publish ``chunks`` as the next version. Call under :meth:`build_lock`."""
         import pymysql
 
-        keep_versions()  # a bad setting is reported before anything is written
         for attempt in (0, 1):
             try:
                 name, version, table = self._write_once(chunks, keys, vectors, manifest, rebuild=rebuild)
@@ -338,7 +338,7 @@ class OceanBaseStore:
         return removed + self._collect_garbage(cur_v, table)
 
     def _collect_garbage(self, live: int, table: str) -> list[str]:
-        oldest = live - (keep_versions() - 1)
+        oldest = live - (self.keep_versions - 1)
         gone = [name for (name,) in self.query("SELECT name FROM partyqa_versions WHERE version < %s", (oldest,))]
         self.query("DELETE FROM partyqa_versions WHERE version < %s", (oldest,))
         self.query(f"DELETE FROM {table} WHERE removed_in IS NOT NULL AND removed_in <= %s", (oldest,))

@@ -55,10 +55,10 @@ def binary() -> Path:
     return path
 
 
-def loopback_shim() -> Path:
-    """The compiled bind() shim, built once per source version."""
+def loopback_shim(cache: Path | None = None) -> Path:
+    """The compiled bind() shim, built once per source version into ``cache``."""
     digest = hashlib.sha256(SHIM_SOURCE.read_bytes()).hexdigest()[:12]
-    cache = Settings.from_env().cache
+    cache = Path(cache or Settings().cache)
     out = cache / f"loopback_bind-{digest}.so"
     if out.exists():
         return out
@@ -118,18 +118,18 @@ def _secure_root(port: int, password: str) -> None:
     conn.close()
 
 
-def start_server(base_dir: str | Path, port: int = 2881, password: str | None = None,
-                 timeout: float = 120) -> Server:
+def start_server(base_dir: str | Path, port: int = 2881, password: str = "",
+                 timeout: float = 120, cache: Path | None = None) -> Server:
     """Start seekdb on 127.0.0.1:``port`` with its data in ``base_dir`` and
-    wait until root can log in with ``password``."""
-    password = password if password is not None else Settings.from_env().seekdb_password
+    wait until root can log in with ``password`` (``PARTYQA_SEEKDB_PASSWORD``
+    from the CLI); the bind shim is kept in ``cache``."""
     if not password:
         raise ServerError(f"请设置 root 密码：环境变量 {PASSWORD_ENV}。")
     if _port_open(port):
         raise ServerError(f"端口 {port} 已被占用。")
     base = Path(base_dir).resolve()
     base.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "LD_PRELOAD": str(loopback_shim())}
+    env = {**os.environ, "LD_PRELOAD": str(loopback_shim(cache))}
     cmd = [str(binary()), "--nodaemon", "--base-dir", str(base), "--port", str(port)]
     for p in SERVER_PARAMETERS:
         cmd += ["--parameter", p]
