@@ -35,7 +35,7 @@ from .embedding import Embedder
 from .errors import LoadError
 from .archives import load_corpus_unpacked, unpack_dropped
 from .loading import CATALOG_NAME, Document, LoadResult, Skipped, file_signature, iter_corpus_files, read_inside
-from .store import Store, open_store, text_key
+from .store import Manifest, Store, open_store, text_key
 
 
 @dataclass
@@ -84,9 +84,9 @@ def build_from_documents(
     store = open_store(store)
     with store.build_lock():
         prev = None if rebuild else store.current_manifest()
-        prev_docs = (prev or {}).get("documents", {})
-        same_params = prev is not None and prev.get("chunking") == params.__dict__
-        same_model = prev is not None and prev.get("model", {}).get("fingerprint") == embedder.info.fingerprint
+        prev_docs = prev.documents if prev else {}
+        same_params = prev is not None and prev.chunking == params.__dict__
+        same_model = prev is not None and prev.model_fingerprint == embedder.info.fingerprint
 
         chunks: list[Chunk] = chunk_documents(docs, params)
         keys = [text_key(c.embedding_text()) for c in chunks]
@@ -113,28 +113,28 @@ def build_from_documents(
         counts: dict[str, int] = {}
         for c in chunks:
             counts[c.doc] = counts.get(c.doc, 0) + 1
-        manifest = {
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "model": embedder.info.__dict__,
-            "chunking": params.__dict__,
-            "documents": {
+        manifest = Manifest(
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            model=embedder.info,
+            chunking=dict(params.__dict__),
+            documents={
                 d.path: {"sha256": d.sha256, "title": d.title, "body": d.body, "date": d.date,
                          "place": d.place, "year": d.year, "kind": d.kind,
                          "chunks": counts.get(d.path, 0), "chars": len(d.text)}
                 for d in docs
             },
-            "counts": {"documents": len(docs), "chunks": len(chunks)},
-            "skipped": {s.path: s.reason for s in (skipped or [])},
+            counts={"documents": len(docs), "chunks": len(chunks)},
+            skipped={s.path: s.reason for s in (skipped or [])},
             **(extra_manifest or {}),
-        }
+        )
         name = store.write(chunks, keys, vectors, manifest, rebuild=not (same_params and same_model))
         if progress:
             progress("index", 1, 1)
 
-    live = store.current_manifest() or {}
+    live = store.current_manifest()
     report = BuildReport(name, len(docs), len(chunks), skipped=list(skipped or []),
                          embedded=len(todo), reused=len(chunks) - len(todo),
-                         vector_index=live.get("vector_index", {}))
+                         vector_index=(live.vector_index if live else None) or {})
     now = {d.path: d.sha256 for d in docs}
     for path, sha in now.items():
         old = prev_docs.get(path)
@@ -176,20 +176,20 @@ def _sources(root: Path) -> dict[str, list]:
     return {p.relative_to(root).as_posix(): file_signature(p) for p in iter_corpus_files(root)}
 
 
-def _unchanged(root: Path, prev: dict, params: ChunkParams, model: str | None, embedder: Embedder | None) -> bool:
+def _unchanged(root: Path, prev: Manifest, params: ChunkParams, model: str | None,
+               embedder: Embedder | None) -> bool:
     """True when the live version was built from exactly this corpus, with
     these settings, this model and this code. Reads only files whose stat
     signature differs from the recorded one."""
-    if prev.get("chunking") != params.__dict__ or prev.get("pipeline") != pipeline_fingerprint():
+    if prev.chunking != params.__dict__ or prev.pipeline != pipeline_fingerprint():
         return False
-    live_model = prev.get("model", {})
-    if embedder is not None and embedder.info.fingerprint != live_model.get("fingerprint"):
+    if embedder is not None and embedder.info.fingerprint != prev.model_fingerprint:
         return False
-    if embedder is None and model is not None and model != live_model.get("name"):
+    if embedder is None and model is not None and model != prev.model_name:
         return False
-    if _catalog_sha256(root) != prev.get("catalog_sha256"):
+    if _catalog_sha256(root) != prev.catalog_sha256:
         return False
-    recorded = prev.get("sources")
+    recorded = prev.sources
     now = _sources(root)
     if not isinstance(recorded, dict) or set(recorded) != set(now):
         return False
@@ -221,13 +221,13 @@ def _repairs(docs: list[Document]) -> dict[str, dict]:
     return out
 
 
-def _no_change_report(store: Store, prev: dict, cleaned: list[str], t0: float) -> BuildReport:
-    counts = prev.get("counts", {})
+def _no_change_report(store: Store, prev: Manifest, cleaned: list[str], t0: float) -> BuildReport:
+    counts = prev.counts
     report = BuildReport(store.current_name() or "", counts.get("documents", 0), counts.get("chunks", 0),
-                         unchanged=sorted(prev.get("documents", {})),
-                         skipped=[Skipped(p, r) for p, r in prev.get("skipped", {}).items()],
-                         reused=counts.get("chunks", 0), vector_index=prev.get("vector_index", {}),
-                         repaired=prev.get("repaired", {}), no_change=True, cleaned=cleaned)
+                         unchanged=sorted(prev.documents),
+                         skipped=[Skipped(p, r) for p, r in prev.skipped.items()],
+                         reused=counts.get("chunks", 0), vector_index=prev.vector_index or {},
+                         repaired=prev.repaired or {}, no_change=True, cleaned=cleaned)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -268,7 +268,7 @@ def build_index(
         ocr.progress.reset(token)
     if embedder is None:
         if model is None and not rebuild:
-            model = prev["model"]["name"] if prev else None
+            model = prev.model_name if prev else None
         embedder = Embedder(model or BUILTIN_NAME, settings=settings)
     repaired = _repairs(loaded.documents)
     shas = {d.path: d.sha256 for d in loaded.documents}

@@ -155,7 +155,8 @@ def _searcher(args):
     store = open_store(_store_spec(args), args.settings)
     if args.doc:
         # Checked before the model loads, so a typo is answered at once.
-        known = (store.current_manifest() or {}).get("documents")
+        manifest = store.current_manifest()
+        known = manifest.documents if manifest else None
         unknown = [d for d in args.doc if known is not None and d not in known]
         if unknown:
             listed = "、".join(sorted(known)[:10]) + ("等" if len(known) > 10 else "")

@@ -62,9 +62,9 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
     root = Path(corpus_dir)
     manifest = open_store(store).current_manifest()
     status = CorpusStatus(has_index=manifest is not None)
-    indexed = manifest.get("documents", {}) if manifest else {}
-    skipped = set(manifest.get("skipped", {})) if manifest else set()
-    sources = (manifest or {}).get("sources") or {}
+    indexed = manifest.documents if manifest else {}
+    skipped = set(manifest.skipped) if manifest else set()
+    sources = (manifest.sources if manifest else None) or {}
     files = [p for p in iter_corpus_files(root) if p.suffix.lower() in SUPPORTED_SUFFIXES] if root.is_dir() else []
     present = set()
     for p in files:
@@ -83,7 +83,7 @@ def corpus_status(corpus_dir: str | Path, store: str | Path | Store) -> CorpusSt
     status.added.extend(pending_archives(root) if root.is_dir() else [])
     status.removed = sorted(set(indexed) - present)
     if manifest is not None and (root / CATALOG_NAME).exists():
-        if manifest.get("catalog_sha256") != _sha256(root / CATALOG_NAME, root):
+        if manifest.catalog_sha256 != _sha256(root / CATALOG_NAME, root):
             status.changed.append(CATALOG_NAME)
     return status
 

@@ -151,9 +151,9 @@ class Office:
     def documents(self, user: User, kb_name: str, source: str = "") -> dict[str, dict]:
         """The indexed documents of ``kb_name`` with their metadata."""
         kb = self._kb(user, kb_name, "read", source)
-        manifest = self.engine(kb).store.current_manifest() or {}
+        manifest = self.engine(kb).store.current_manifest()
         self.audit.append(user.name, "documents", target=kb.name, source=source)
-        return manifest.get("documents", {})
+        return manifest.documents if manifest else {}
 
     # -- editing (editors with an edit grant, admins) -------------------------
 

@@ -119,12 +119,12 @@ class Searcher:
         """Open the live version of ``store`` (folder, URL, or the settings' store)."""
         snapshot = open_store(store, settings).current(verify=verify)
         if embedder is None:
-            embedder = Embedder(model or snapshot.manifest["model"]["name"], settings=settings)
+            embedder = Embedder(model or snapshot.manifest.model_name, settings=settings)
         return cls(snapshot, embedder)
 
     @property
     def documents(self) -> dict:
-        return self.snapshot.manifest.get("documents", {})
+        return self.snapshot.manifest.documents
 
     @property
     def version(self) -> str:

@@ -141,7 +141,7 @@ class Engine:
 
     def _build(self, rebuild: bool, progress) -> BuildReport:
         prev = self.store.current_manifest()
-        name = self.model or (prev["model"]["name"] if prev else None)
+        name = self.model or (prev.model_name if prev else None)
         embedder = self.embedder(name)
         self.stage = "正在更新索引……"
 
@@ -172,7 +172,7 @@ class Engine:
         self.stage = "正在加载索引……"
         torch.set_num_threads(self.query_threads)
         snapshot = self.store.current()
-        answerer = Answerer(Searcher(snapshot, self.embedder(snapshot.manifest["model"]["name"])))
+        answerer = Answerer(Searcher(snapshot, self.embedder(snapshot.manifest.model_name)))
         answerer.ask(WARMUP_QUESTION, k=1)
         self.answerer, self.version = answerer, getattr(snapshot, "name", version)
         if self.ready_at is None:

@@ -52,7 +52,7 @@ def live_state(index) -> tuple:
     """The live version's name, its verified files and every entry of the folder."""
     store = IndexStore(index)
     version = store.current()  # verifies checksums
-    return store.current_name(), version.manifest["files"], sorted(p.name for p in (index / "versions").iterdir())
+    return store.current_name(), version.manifest.files, sorted(p.name for p in (index / "versions").iterdir())
 
 
 def run(*args, env=None, prefix=(), input=None):

@@ -71,7 +71,7 @@ def test_build_with_another_model_via_cli(small_corpus, tmp_path):
                         "--model", "sentence-transformers/all-MiniLM-L6-v2", "--quiet"], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stderr
     manifest = IndexStore(index).current().manifest
-    assert manifest["model"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest.model.name == "sentence-transformers/all-MiniLM-L6-v2"
     r = subprocess.run([sys.executable, "-m", "indexer", "search", "Party", "--index", str(index), "--json"],
                        capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0 and json.loads(r.stdout)["hits"]

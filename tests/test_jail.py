@@ -81,7 +81,7 @@ def test_nothing_outside_the_corpus_enters_the_index(kinds, small_corpus, tmp_pa
     assert SECRET not in text and "SECRET7731" not in text
     assert os.environ["PATH"] not in text and "PATH=" not in text and "HOME=" not in text
     expected = {"a.txt", "b.txt"} | ({"damaged.txt"} if "bad_bytes" in kinds else set())
-    assert set(IndexStore(index).current().manifest["documents"]) == expected
+    assert set(IndexStore(index).current().manifest.documents) == expected
     assert {s.path for s in report.skipped} == {n for k, n in names.items() if k != "bad_bytes"}
     if "link_outside" in kinds:
         assert (outside / "secret.txt").read_text(encoding="utf-8").endswith(f"{SECRET}。\n")  # untouched

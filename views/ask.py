@@ -54,8 +54,9 @@ if st.session_state.pop("clipped", False):
 
 # The document list is in the live index's manifest: readable before the model loads.
 try:
+    manifest = e.store.current_manifest() if e.answerer is None else None
     documents = e.answerer.searcher.documents if e.answerer is not None else (
-        (e.store.current_manifest() or {}).get("documents", {}))
+        manifest.documents if manifest else {})
 except Exception:  # noqa: BLE001 - no index yet: the scope is offered once it exists
     documents = {}
 

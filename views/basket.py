@@ -61,7 +61,8 @@ if not items:
 
 st.caption(f"共 {len(items)} 条。摘录保存在本机，刷新页面或重启程序都不会丢失。")
 try:
-    documents = (common.engine().store.current_manifest() or {}).get("documents", {})
+    manifest = common.engine().store.current_manifest()
+    documents = manifest.documents if manifest else {}
 except Exception:  # noqa: BLE001 - fall back to the metadata stored with each quote
     documents = {}
 

@@ -13,6 +13,7 @@ from indexer.corpus import (UploadError, delete_document, list_recycled, restore
                             save_upload, update_catalog)
 from indexer import ocr
 from indexer.loading import read_catalog
+from indexer.store import Manifest
 from indexer.webui import doc_label, literal
 from views import common
 
@@ -71,12 +72,12 @@ if st.session_state.get("restored"):
         st.rerun()
 
 try:
-    manifest = e.store.current_manifest() or {}
+    manifest = e.store.current_manifest() or Manifest()
     status = e.status()
 except Exception as exc:  # noqa: BLE001
     common.show_error(exc, "索引无法读取")
     st.stop()
-docs = manifest.get("documents", {})
+docs = manifest.documents
 note = st.session_state.pop("build_note", "")
 if note:
     st.toast(note)
@@ -84,9 +85,9 @@ for path, reason in st.session_state.pop("build_skipped", []):
     st.warning(f"“{path}”未能收录：{reason}")
 
 pending = len(status.added) + len(status.changed) + len(status.removed)
-line = f"已收录 {len(docs)} 篇文档，共 {manifest.get('counts', {}).get('chunks', 0)} 个段落"
-if manifest.get("created"):
-    line += f"；索引更新于 {when(manifest['created'])}"
+line = f"已收录 {len(docs)} 篇文档，共 {manifest.counts.get('chunks', 0)} 个段落"
+if manifest.created:
+    line += f"；索引更新于 {when(manifest.created)}"
 st.caption(line + "。")
 if e.busy:
     st.info(f"⏳ {e.stage or '正在后台更新索引……'}")
@@ -107,7 +108,7 @@ for d, m in docs.items():
                  "类型": m.get("kind") or catalog.get(d, {}).get("kind", ""), "段落": m.get("chunks", 0), "文件": d})
 rows += [{"状态": "待收录", "标题": "", "发文单位": "", "日期": "", "类型": "", "段落": 0, "文件": d} for d in status.added]
 rows += [{"状态": "无法读取", "标题": r, "发文单位": "", "日期": "", "类型": "", "段落": 0, "文件": d}
-         for d, r in manifest.get("skipped", {}).items()]
+         for d, r in manifest.skipped.items()]
 st.dataframe(rows, hide_index=True, width="stretch",
              column_config={"状态": st.column_config.TextColumn(width="small"),
                             "标题": st.column_config.TextColumn(width="large"),

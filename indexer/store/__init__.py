@@ -22,11 +22,11 @@ from __future__ import annotations
 import os
 
 from ..config import Settings, is_url
-from .base import Ranking, Snapshot, Store, check_model, idf_from_df, text_key
+from .base import Manifest, Ranking, Snapshot, Store, check_model, idf_from_df, text_key
 from .embedded import EmbeddedStore, IndexStore
 from .oceanbase import OceanBaseStore
 
-__all__ = ["EmbeddedStore", "IndexStore", "OceanBaseStore", "Ranking", "Snapshot", "Store", "check_model",
+__all__ = ["EmbeddedStore", "IndexStore", "Manifest", "OceanBaseStore", "Ranking", "Snapshot", "Store", "check_model",
            "idf_from_df", "is_url", "open_store", "resolve_spec", "text_key"]
 
 

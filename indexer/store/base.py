@@ -1,6 +1,7 @@
 """What every store offers: the :class:`Store` and :class:`Snapshot`
-interfaces, one ranker's :class:`Ranking`, and what both implementations
-share (BM25's IDF, the vector cache key, the model check).
+interfaces, one ranker's :class:`Ranking`, the :class:`Manifest` that
+describes an index version, and what both implementations share (BM25's
+IDF, the vector cache key, the model check).
 
 Building (:mod:`indexer.building`) writes through :class:`Store`; searching
 (:mod:`indexer.retrieval`) reads through :class:`Snapshot`. Neither knows
@@ -18,15 +19,92 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from ..chunking import Chunk
+from ..embedding import ModelInfo
 from ..errors import ModelMismatch
+
+
+@dataclass
+class Manifest:
+    """What an index version holds and how it was made, stored beside it
+    (``manifest.json`` of a folder version, a row of an OceanBase store).
+
+    The JSON keeps the format of the plain dict it replaces, key for key
+    and in the same order, so that indexes written before and after open
+    alike; a key this code does not know is kept in :attr:`extra`. Fields
+    that are None were not written (a store adds its own at commit)."""
+
+    created: str = ""
+    model: ModelInfo | None = None
+    chunking: dict[str, int] = field(default_factory=dict)  # ChunkParams' fields
+    # Path -> sha256, title, body, date, place, year, kind, chunks, chars.
+    documents: dict[str, dict] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # documents, chunks
+    skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
+    # From build_index: what a no-change build compares (see indexer.building).
+    pipeline: str | None = None
+    repaired: dict[str, dict] | None = None
+    sources: dict[str, dict] | None = None
+    catalog_sha256: str | None = None
+    store: str | None = None  # an OceanBase store's label
+    vector_index: dict[str, Any] | None = None
+    # A folder version's own (indexer.store.embedded): written together.
+    schema_version: int | None = None
+    files: dict[str, str] | None = None  # relative path -> sha256
+    previous: str | None = None  # the version live before this one; JSON null for the first
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Manifest":
+        if not isinstance(data, dict):
+            raise ValueError("an index manifest is a JSON object")
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        values = {k: v for k, v in data.items() if k in known}
+        model = values.get("model")
+        if isinstance(model, dict):
+            names = {f.name for f in dataclasses.fields(ModelInfo)}
+            values["model"] = ModelInfo(**{k: v for k, v in model.items() if k in names})
+        elif model is not None:
+            raise ValueError("the manifest's model is not a JSON object")
+        return cls(**values, extra={k: v for k, v in data.items() if k not in known})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manifest":
+        """:class:`ValueError` (or its ``json.JSONDecodeError``) when damaged."""
+        return cls.from_dict(json.loads(text))
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "extra":
+                out.update(value)
+            elif f.name == "model":
+                if value is not None:
+                    out["model"] = dict(value.__dict__)
+            elif value is not None or (f.name == "previous" and self.files is not None):
+                out[f.name] = value
+        return out
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @property
+    def model_name(self) -> str | None:
+        return self.model.name if self.model else None
+
+    @property
+    def model_fingerprint(self) -> str | None:
+        return self.model.fingerprint if self.model else None
 
 @dataclass
 class Ranking:
@@ -43,7 +121,7 @@ class Snapshot(Protocol):
     """One complete, immutable index version, opened for reading."""
 
     name: str
-    manifest: dict
+    manifest: Manifest
 
     def count(self) -> int: ...
 
@@ -67,13 +145,13 @@ class Store(Protocol):
 
     def current_name(self) -> str | None: ...
 
-    def current_manifest(self) -> dict | None: ...
+    def current_manifest(self) -> Manifest | None: ...
 
     def build_lock(self) -> contextlib.AbstractContextManager: ...
 
     def cached_vectors(self, keys: set[str], fingerprint: str) -> dict[str, np.ndarray]: ...
 
-    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
+    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
               *, rebuild: bool) -> str: ...
 
     def size_bytes(self) -> int: ...
@@ -91,13 +169,13 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def check_model(manifest: dict, embedder) -> None:
+def check_model(manifest: Manifest, embedder) -> None:
     """Refuse to search an index with vectors of another model (``embedder``:
     anything with an ``info`` like :class:`indexer.embedding.ModelInfo`)."""
     info = embedder.info
-    m = manifest.get("model", {})
-    if m.get("fingerprint") != info.fingerprint or m.get("dim") != info.dim:
+    name, dim = (manifest.model.name, manifest.model.dim) if manifest.model else (None, None)
+    if manifest.model_fingerprint != info.fingerprint or dim != info.dim:
         raise ModelMismatch(
-            f"索引由模型“{m.get('name')}”构建（维度 {m.get('dim')}），当前模型是“{info.name}”"
+            f"索引由模型“{name}”构建（维度 {dim}），当前模型是“{info.name}”"
             f"（维度 {info.dim}）。请改用构建时的模型，或运行 python -m indexer build --rebuild --model … 重建索引。"
         )

@@ -39,7 +39,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -50,7 +50,7 @@ from ..config import KEEP_VERSIONS
 from ..errors import BuildLocked, DiskFull, IndexCorrupt, IndexMissing, IndexNotWritable, StoreError
 from ..keywords import KeywordIndex
 from ..vectors import build_vector_index, read_index, write_index
-from .base import Ranking, text_key
+from .base import Manifest, Ranking, text_key
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class IndexVersion:
     """One complete, immutable index version."""
 
     path: Path
-    manifest: dict
+    manifest: Manifest
 
     @property
     def name(self) -> str:
@@ -126,7 +126,7 @@ class IndexVersion:
 
     def verify(self) -> None:
         """Check every file against the manifest's checksums."""
-        for rel, digest in self.manifest.get("files", {}).items():
+        for rel, digest in (self.manifest.files or {}).items():
             p = self.path / rel
             if not p.exists():
                 raise IndexCorrupt(f"索引文件缺失：{rel}。请运行 python -m indexer build --rebuild 重建索引。")
@@ -155,15 +155,21 @@ class IndexStore:
             raise IndexMissing(f"索引 {self.root} 还不存在。请先运行 python -m indexer build 构建索引。")
         path = self.versions / name
         try:
-            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise IndexCorrupt(f"索引版本 {name} 缺少清单文件。请运行 python -m indexer build --rebuild 重建索引。") from exc
         except json.JSONDecodeError as exc:
             raise IndexCorrupt(f"索引清单文件已损坏。请运行 python -m indexer build --rebuild 重建索引。") from exc
-        if manifest.get("schema_version") != SCHEMA_VERSION:
+        # The format version first: an older format is told as such, not as damage.
+        schema = data.get("schema_version") if isinstance(data, dict) else None
+        if schema != SCHEMA_VERSION:
             raise IndexCorrupt(
-                f"索引格式版本为 {manifest.get('schema_version')}，本程序需要 {SCHEMA_VERSION}。"
+                f"索引格式版本为 {schema}，本程序需要 {SCHEMA_VERSION}。"
                 "请运行 python -m indexer build --rebuild 重建索引。")
+        try:
+            manifest = Manifest.from_dict(data)
+        except (ValueError, TypeError) as exc:  # not a manifest's shape
+            raise IndexCorrupt(f"索引清单文件已损坏。请运行 python -m indexer build --rebuild 重建索引。") from exc
         version = IndexVersion(path, manifest)
         if verify:
             version.verify()
@@ -205,14 +211,14 @@ class IndexStore:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    def commit(self, tmp: Path, manifest: dict) -> IndexVersion:
+    def commit(self, tmp: Path, manifest: Manifest) -> IndexVersion:
         files = {}
         for p in sorted(tmp.rglob("*")):
             if p.is_file() and p.name != MANIFEST:
                 files[p.relative_to(tmp).as_posix()] = sha256_file(p)
         # The chain of versions that really went live, for telling them from orphans.
-        manifest = {**manifest, "schema_version": SCHEMA_VERSION, "files": files, "previous": self.current_name()}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest = replace(manifest, schema_version=SCHEMA_VERSION, files=files, previous=self.current_name())
+        (tmp / MANIFEST).write_text(manifest.to_json(indent=1), encoding="utf-8")
         _fsync_tree(tmp)
         name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         final = self.versions / name
@@ -256,8 +262,8 @@ class IndexStore:
             while name and name not in kept and len(kept) < self.keep_versions:
                 kept.add(name)
                 try:
-                    name = json.loads((self.versions / name / MANIFEST).read_text(encoding="utf-8")).get("previous")
-                except (OSError, ValueError):
+                    name = Manifest.from_json((self.versions / name / MANIFEST).read_text(encoding="utf-8")).previous
+                except (OSError, ValueError, TypeError):
                     break
             doomed += [p for p in entries if not p.name.startswith(".tmp-") and p.name not in kept]
         # else CURRENT names a missing version: keep every version for a rebuild or a person to sort out.
@@ -290,7 +296,7 @@ class EmbeddedSnapshot:
         self.name = version.name
         self.manifest = version.manifest
         self._chunks: list[Chunk] = version.read_chunks()
-        self.dense_index = read_index(version.file("dense.faiss"), version.manifest["vector_index"])
+        self.dense_index = read_index(version.file("dense.faiss"), version.manifest.vector_index)
         self.keywords = KeywordIndex.load(version.path)
         self._doc_of = np.array([c.doc for c in self._chunks], dtype=object)
 
@@ -360,7 +366,7 @@ class EmbeddedStore:
     def current_name(self) -> str | None:
         return self.files.current_name()
 
-    def current_manifest(self) -> dict | None:
+    def current_manifest(self) -> Manifest | None:
         v = self.files.current_or_none()
         return v.manifest if v else None
 
@@ -369,7 +375,7 @@ class EmbeddedStore:
 
     def cached_vectors(self, keys: set[str], fingerprint: str) -> dict[str, np.ndarray]:
         prev = self.files.current_or_none()
-        if prev is None or prev.manifest.get("model", {}).get("fingerprint") != fingerprint:
+        if prev is None or prev.manifest.model_fingerprint != fingerprint:
             return {}
         try:
             prev.verify()
@@ -384,7 +390,7 @@ class EmbeddedStore:
                 out[k] = vecs[i]
         return out
 
-    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
+    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
               *, rebuild: bool) -> str:
         needed = estimate_bytes(chunks, vectors)
         try:
@@ -398,7 +404,7 @@ class EmbeddedStore:
                 vindex, vinfo = build_vector_index(vectors)
                 write_index(vindex, tmp / "dense.faiss")
                 KeywordIndex.build([c.embedding_text() for c in chunks]).save(tmp)
-                return self.files.commit(tmp, {**manifest, "vector_index": vinfo}).name
+                return self.files.commit(tmp, replace(manifest, vector_index=vinfo)).name
         except OSError as exc:
             raise storage_error(exc, self.root, needed) or exc
         except RuntimeError as exc:

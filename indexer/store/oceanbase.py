@@ -40,7 +40,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
@@ -50,7 +50,7 @@ from ..chunking import Chunk
 from ..config import KEEP_VERSIONS
 from ..errors import BuildLocked, IndexMissing, SettingsError, StoreError, StoreUnavailable
 from ..keywords import char_tokens, word_tokens
-from .base import Ranking, idf_from_df
+from .base import Manifest, Ranking, idf_from_df
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class OceanBaseStore:
         if row is None:
             raise IndexMissing(f"索引库 {self.label} 中还没有索引。请先运行 python -m indexer build --store … 构建索引。")
         version, name, table, manifest = row
-        return OceanBaseSnapshot(self, int(version), name, table, json.loads(manifest))
+        return OceanBaseSnapshot(self, int(version), name, table, Manifest.from_json(manifest))
 
     def _current_row_or_none(self) -> tuple | None:
         try:
@@ -182,9 +182,9 @@ class OceanBaseStore:
         row = self._current_row_or_none()
         return row[1] if row else None
 
-    def current_manifest(self) -> dict | None:
+    def current_manifest(self) -> Manifest | None:
         row = self._current_row_or_none()
-        return json.loads(row[3]) if row else None
+        return Manifest.from_json(row[3]) if row else None
 
     @contextlib.contextmanager
     def build_lock(self) -> Iterator[None]:
@@ -249,7 +249,7 @@ class OceanBaseStore:
                 out[key] = np.asarray(json.loads(emb), dtype=np.float32)
         return out
 
-    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
+    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
               *, rebuild: bool) -> str:
         """Publish ``chunks`` as the next version. Call under :meth:`build_lock`."""
         import pymysql
@@ -272,23 +272,23 @@ class OceanBaseStore:
             log.warning("garbage collection after the commit failed", exc_info=True)
         return name
 
-    def _write_once(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: dict,
+    def _write_once(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
                     *, rebuild: bool) -> tuple[str, int, str]:
-        dim = int(manifest["model"]["dim"])
+        dim = int(manifest.model.dim)
         table = self._create_tables(dim)
         row = self._current_row()
         cur_v = int(row[0]) if row else 0
-        prev = json.loads(row[3]) if row else {}
+        prev = Manifest.from_json(row[3]) if row else Manifest()
         same_table = row is not None and row[2] == table
         # Leftovers of a build killed before its commit point.
         self._clear_uncommitted(table, cur_v)
         new_v = cur_v + 1
 
-        prev_docs = prev.get("documents", {}) if same_table and not rebuild else {}
-        keep = {d for d, m in manifest["documents"].items()
+        prev_docs = prev.documents if same_table and not rebuild else {}
+        keep = {d for d, m in manifest.documents.items()
                 if d in prev_docs and prev_docs[d]["sha256"] == m["sha256"]}
         if same_table:
-            retire = sorted(set(prev.get("documents", {})) - keep)
+            retire = sorted(set(prev.documents) - keep)
             for at in range(0, len(retire), 200):
                 batch = retire[at: at + 200]
                 self.query(f"UPDATE {table} SET removed_in = %s WHERE {VISIBLE} AND doc IN ({_in_list(len(batch))})",
@@ -306,14 +306,14 @@ class OceanBaseStore:
         for c in chunks:
             df.update(set(word_tokens(c.embedding_text())))
         name = f"ob-v{new_v}"
-        manifest = {**manifest, "store": self.label,
-                    "vector_index": {"type": "hnsw", "engine": "OceanBase vsag", "distance": "cosine",
-                                     "ef_search": HNSW_EF_SEARCH, "n": len(chunks)}}
+        manifest = replace(manifest, store=self.label,
+                           vector_index={"type": "hnsw", "engine": "OceanBase vsag", "distance": "cosine",
+                                         "ef_search": HNSW_EF_SEARCH, "n": len(chunks)})
         terms = json.dumps({"n": len(chunks), "df": dict(df)}, ensure_ascii=False)
         # The commit point: readers switch when this row exists, not before.
         self.query("INSERT INTO partyqa_versions (version, name, chunk_table, manifest, terms) "
                    "VALUES (%s, %s, %s, %s, %s)",
-                   (new_v, name, table, json.dumps(manifest, ensure_ascii=False), terms), retry=False)
+                   (new_v, name, table, manifest.to_json(), terms), retry=False)
         return name, new_v, table
 
     def _clear_uncommitted(self, table: str, cur_v: int) -> int:
@@ -366,7 +366,7 @@ VISIBLE = "added_in <= %s AND (removed_in IS NULL OR removed_in > %s)"
 class OceanBaseSnapshot:
     """One published version, read through SQL."""
 
-    def __init__(self, store: OceanBaseStore, version: int, name: str, table: str, manifest: dict):
+    def __init__(self, store: OceanBaseStore, version: int, name: str, table: str, manifest: Manifest):
         self.store = store
         self.version = version
         self.name = name
@@ -382,7 +382,7 @@ class OceanBaseSnapshot:
         return sql, args
 
     def count(self) -> int:
-        return int(self.manifest.get("counts", {}).get("chunks", 0))
+        return int(self.manifest.counts.get("chunks", 0))
 
     def dense(self, qvec: np.ndarray, depth: int, docs: list[str] | None = None) -> Ranking:
         q = _vector_literal(qvec)
