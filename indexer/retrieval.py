@@ -8,9 +8,10 @@ ranker's confidence: a BM25 hit far above the rest outweighs a flat dense
 ranking (same-topic reports), and a clear dense winner outweighs scattered
 keyword matches (paraphrases). Measured against RRF in ``bench``.
 
-A how-many question that names its measure word (多少项, 几次, 讲座场次)
-then lifts, among the head of the fused ranking, the passages that state a
-quantity of that kind: for 读书班一共办了几天 a passage on a 为期1周 reading
+A question whose answer kind prefers some passages (:mod:`indexer.answers`:
+a how-many question that names its measure word, 多少项, 几次, 讲座场次)
+then lifts, among the head of the fused ranking, the passages that state an
+answer of that kind: for 读书班一共办了几天 a passage on a 为期1周 reading
 class cannot answer, 集中8天举办读书班 can (answer-type matching, as in
 classic question-answering pipelines).
 
@@ -29,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .answers import answer_kind
 from .chunking import Chunk
 from .config import Settings
 from .embedding import Embedder
 from .indicators import expand
-from .quantities import QUANTITY_Q, asked_unit, holds_asked_quantity
 from .scope import MULTI_YEAR, ScopeMatch, Vocabulary, passage_period, passage_tense, resolve_scope
 from .store import Ranking, Snapshot, Store, check_model, open_store
 from .textnorm import normalize_query
@@ -51,8 +52,8 @@ class FusionParams:
     chars: float = 1.0
     depth: int = 100  # candidates taken from each ranker
     pool: int = 100  # top scores that define each ranker's mean and spread
-    # Added to the fused score of a head passage holding a quantity of the asked
-    # kind: about two standard deviations of one ranker, a strong preference
+    # Added to the fused score of a head passage holding an answer of the asked
+    # kind (a quantity of the asked unit): about two standard deviations of one ranker, a strong preference
     # rather than a filter. CMRC 2018 is unchanged for any value in 0–3 and the
     # tuning questions are flat from 0.75 to 3; the held-out questions preferred
     # 2.0 to 1.0 (hit@1 0.950 vs 0.925), the one value picked after seeing them.
@@ -212,12 +213,12 @@ class Searcher:
                     cosine = {i: score[i] for i in candidates if i in score}
         order = sorted(fused, key=lambda i: -fused[i])
         fetched: dict[int, Chunk] = {}
-        asked = asked_unit(query) if mode == "hybrid" and f.answer_type and QUANTITY_Q.search(query) else None
-        if asked:
+        holds = answer_kind(query).prefers(query) if mode == "hybrid" and f.answer_type else None
+        if holds:
             head = order[: max(f.answer_type_depth, k)]
             fetched = dict(zip(head, self.snapshot.chunks(head)))
             for i in head:
-                if holds_asked_quantity(fetched[i].text, asked):
+                if holds(fetched[i].text):
                     fused[i] += f.answer_type
             order = sorted(head, key=lambda i: -fused[i]) + order[len(head):]
         if mode == "hybrid" and f.time and match is not None and match.timed:

@@ -47,6 +47,49 @@ def answerer(searcher):
     return Answerer(searcher)
 
 
+def _answer_goldens(kind: str) -> list[dict]:
+    import json
+
+    return json.loads((REPO / "tests" / "data" / "answers" / f"{kind}.json").read_text(encoding="utf-8"))
+
+
+def pytest_generate_tests(metafunc):
+    """A test taking ``golden`` runs once per entry of its module's golden
+    file (``GOLDEN = "quantity"`` reads tests/data/answers/quantity.json)."""
+    if "golden" in metafunc.fixturenames:
+        items = _answer_goldens(metafunc.module.GOLDEN)
+        metafunc.parametrize("golden", items, ids=[i["q"] for i in items])
+
+
+@pytest.fixture(scope="session")
+def check_answer(answerer):
+    """Checks one golden entry, written by the code before the answer kinds
+    became plug-ins: the question asked in full (kind, answers, where they
+    stand), and the kind alone on the passage its first answer came from."""
+    from indexer.answers import answer_kind
+    from indexer.retrieval import Hit
+
+    chunks = {(c.doc, c.start): c for c in answerer.searcher.snapshot.all_chunks()}
+
+    def check(item: dict) -> None:
+        q = item["q"]
+        kind = answer_kind(q)
+        assert kind.name == item["detected"]
+        r = answerer.ask(q)
+        assert (r.kind, r.found) == (item["kind"], item["found"])
+        got = [{"text": a.text, "doc": r.hits[a.hit].chunk.doc, "start": a.start, "end": a.end, "masked": a.masked,
+                "sentence": a.sentence} for a in r.answers]
+        assert got == item["answers"]
+        if "passage" in item:
+            p = item["passage"]
+            chunk = chunks[(p["doc"], p["start"])]
+            assert chunk.text == p["text"]  # the bundled report as it was
+            one = kind.answer(answerer, q, [Hit(chunk, 0.0)], answerer.searcher.resolve(q))
+            assert ([one[0].text, one[0].start] if one else [None, None]) == [p["answer"], p["answer_start"]]
+
+    return check
+
+
 @pytest.fixture
 def small_corpus(tmp_path):
     """Two short reports: enough for index mechanics, fast to embed."""

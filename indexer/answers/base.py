@@ -1,0 +1,420 @@
+"""What every answer kind shares: the :class:`AnswerKind` protocol, the
+scoring weights (:class:`AnswerParams`), the :class:`Answer` and
+:class:`Candidate` records, and the span scorer that the quantity and date
+kinds use (:func:`score_spans`: how well a span's clause names what was
+asked, in a passage of the asked time).
+
+A kind works on hits from :mod:`indexer.retrieval` and a *context*, the
+:class:`indexer.answering.Answerer` asking (its ``params``, ``searcher``,
+``cite`` and ``doc_meta``); it imports neither, so that retrieval can ask a
+kind which passages to prefer.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from ..chunking import period_lead
+from ..indicators import SYNONYMS, forms, mentions
+from ..keywords import STOPWORDS, word_tokens
+from ..quantities import CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, unit_score
+from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
+                     passage_period, passage_tense, period_mark)
+
+SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+# A level reached at the end of a period (提升至82.5岁, 突破7万元) is also that year's level;
+# a flow over the period (累计, 新增, 五年…) is not.
+REACHED_BEFORE = re.compile(r"(?:至|到|达到|达|突破|超过|增至)(?:了)?(?:近|约|超过|超)?$")
+FLOW_WORDS = re.compile(r"累计|新增|新设|共计|总计|合计|[两二三四五十]年|年均|十[三四五]五")
+CONTINUES = re.compile(r"\s*(?:达到|达|为|增长|同比|比上年|较上年|占)")
+# Ranks that qualify a count (国家级 vs 市级 bases): a clause of another rank does not answer.
+RANK = re.compile(r"(?:国家|国际|省|市|县|区|乡镇|村)级")
+# Verbs and particles that link an indicator to its figure (生产总值达到…, 增长…).
+LINK_WORDS = re.compile(r"增长|增速|增幅|达到|达|提高|提高到|降低|下降|上涨|完成|实现|突破|超过|控制|控制在|保持|分别|"
+                        r"累计|同比|比上年|较上年|约|左右|以上|全年|全省|全市|全国|总计|合计|年均|平均|新增|其中")
+# Amounts of money: a question about 投资 or 收入 is answered in 元.
+MONEY_Q = re.compile(r"投资|收入|金额|经费|资金|预算|补助|补贴|产值|总值|营收|成交额|销售额|税")
+# How much a fuller form of an object word (人工造林 for 人工林) counts, against the word itself.
+LOOSE_SHARE = 0.6
+# Question words that say when or how, not what: they are not the object asked about.
+NOT_OBJECT = re.compile(rf"^(?:{PLAN_WORDS.pattern}|{RESULT_WORDS.pattern}|{THIS_YEAR.pattern}|{LAST_YEAR.pattern}|"
+                        r"全年|年度|情况|数据|数字|具体|一共|总共|共|达|达到|定|定的|提出|报告|政府|工作报告|"
+                        r"政府工作报告|全省|全市|全国|省|市|年|今|去|期间|时期|末|多|大|有|为|是|"
+                        # how a request is put (…中关于…的表述), when (现在), and who asks (老百姓)
+                        r"关于|表述|论述|提法|说法|原文|内容|怎么讲|怎么说|讲|说|提到|部分|方面|"
+                        r"现在|目前|当前|如今|眼下|老百姓|百姓|人们|大家|国务院|我国|国家)$")
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    """Weights and floors of answer extraction and abstention: the answer
+    side's counterpart of retrieval's :class:`indexer.retrieval.FusionParams`."""
+
+    min_candidate: float = 0.6  # below this no quantity is about the question's object
+    unknown_time: float = 0.3  # a passage of unknown time, when the question names one
+    extra_word: float = 0.3  # per word qualifying the object that the question lacks (人均)
+    missing_qualifier: float = 0.3  # the question's qualifier of the object absent (入境 of 入境游客)
+    period_mismatch: float = 0.5  # a five-year total for a one-year question, or the reverse
+    money_unit: float = 0.5  # an amount in 元 for a question about 投资, 收入 …
+    rank: float = 0.5  # a clause of the asked rank (省级 for 省级), or of another
+    # Share of the question's object words (IDF-weighted) that the answer's
+    # sentence must contain: the answer must state what was asked.
+    min_object: float = 0.35  # 0.3–0.5 refuse the same gov dev questions; 0.4 loses 364条 on the report set
+    # A paraphrase needs some of the object's words and a sentence close in meaning: on the
+    # dev questions, answers stated in other words scored 0.905–0.926, the best candidates
+    # of unanswerable questions 0.872–0.890 (multilingual-e5-small, query vs passage).
+    # A sentence answer has no figure of the asked kind to vouch for it: most of the object must be named.
+    min_object_sentence: float = 0.35
+    min_object_paraphrase: float = 0.15
+    paraphrase_cosine: float = 0.90
+    other_doc_share: float = 0.8  # another document's answer is shown when it scores this close
+    # How a span's clause matches the question (score_spans): a question word in the
+    # clause counts 1 + near / (1 + distance / near_chars), so up to three times
+    # when it stands right next to the span; elsewhere in the sentence, ``elsewhere``.
+    near: float = 2.0
+    near_chars: float = 4.0
+    elsewhere: float = 0.3
+    shared_bigrams: float = 0.3  # times the share of the question's character bigrams in the sentence
+    hit_rank: float = 0.5  # times 1 / rank of the passage in the search results
+    wrong_unit: float = 1.0  # a span of another unit than the one asked (13人次 for 多少位)
+    sentence_hits: int = 3  # passages a sentence answer is taken from
+    sentence_rank: float = 1.0  # a sentence answer's score: times 1 / rank of its passage
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # exactly the source characters start:end
+    hit: int  # index into AskResult.hits
+    start: int
+    end: int
+    masked: bool
+    sentence: str  # the source sentence holding the answer
+    citation: str
+    label: str = ""  # which report, when several answer: 2026年 重庆市人民政府
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "hit": self.hit, "start": self.start, "end": self.end, "masked": self.masked,
+                "sentence": self.sentence, "citation": self.citation, "label": self.label}
+
+
+@dataclass
+class Candidate:
+    score: float
+    hit: int
+    start: int  # in document
+    end: int
+    sent_start: int
+    sent_end: int
+    masked: bool
+    object: float = 0.0  # share of the question's object words in the sentence
+    unit: str = ""
+
+
+class AnswerKind(Protocol):
+    """One kind of answer a question can ask for (a quantity, a date, a sentence).
+
+    ``ctx`` is the answerer asking (:class:`indexer.answering.Answerer`);
+    ``hits`` are :class:`indexer.retrieval.Hit` objects, best first;
+    ``match`` is the question's scope (:class:`indexer.scope.ScopeMatch`)."""
+
+    name: str  # AskResult.kind while answering
+    falls_back: bool  # when it finds nothing, may a sentence answer instead?
+
+    def detect(self, query: str) -> bool:
+        """Whether ``query`` asks for an answer of this kind."""
+
+    def spans(self, query: str, sentence: str) -> list[re.Match]:
+        """Candidate answers in one sentence of a passage."""
+
+    def score(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Candidate]:
+        """Every candidate in ``hits``, scored, best first."""
+
+    def answer(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Answer]:
+        """The answers, best first; none when nothing states what was asked."""
+
+    def prefers(self, query: str) -> Callable[[str], bool] | None:
+        """For retrieval: a test of passages that hold an answer of the asked
+        kind (those are lifted in the ranking), or None for no preference."""
+
+    def result_kind(self, answers: list[Answer]) -> str:
+        """AskResult.kind once answered (``answers``: this kind's own)."""
+
+
+class Kind:
+    """Defaults of :class:`AnswerKind`: no spans, no retrieval preference."""
+
+    name = "passage"
+    falls_back = True
+
+    def detect(self, query: str) -> bool:
+        return False
+
+    def spans(self, query: str, sentence: str) -> list[re.Match]:
+        return []
+
+    def prefers(self, query: str) -> Callable[[str], bool] | None:
+        return None
+
+    def result_kind(self, answers: list[Answer]) -> str:
+        return self.name
+
+
+# --- text --------------------------------------------------------------------
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` within ``text``, whitespace trimmed."""
+    out = []
+    for m in SENTENCE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def query_terms(query: str) -> list[str]:
+    terms = [t for t in word_tokens(query) if not QUANTITY_Q.fullmatch(t) and t not in STOPWORDS]
+    return [t for t in terms if not re.fullmatch(rf"[{CN_DIGITS}]|{UNITS}", t)]
+
+
+def occurrences(text: str, term: str, start: int, end: int) -> list[int]:
+    """Start offsets of ``term`` within ``text[start:end]``."""
+    out, at = [], text.find(term, start)
+    while 0 <= at and at + len(term) <= end:
+        out.append(at)
+        at = text.find(term, at + 1)
+    return out
+
+
+def bigrams(s: str) -> set[str]:
+    s = re.sub(r"[^\w\u4e00-\u9fff]", "", s)
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _loose_form(term: str) -> re.Pattern | None:
+    """``term`` with one character allowed between each of its own: the
+    fuller name of a compound (人工林 in 人工造林, 科考船 in 科学考察船)."""
+    if len(term) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", term):
+        return None
+    return re.compile("[\u4e00-\u9fff]?".join(map(re.escape, term)))
+
+
+def mention_share(sentence: str, term: str) -> float:
+    """1 when ``sentence`` names ``term``, ``LOOSE_SHARE`` when it names a fuller
+    form of it, else 0."""
+    if mentions(sentence, term):
+        return 1.0
+    loose = _loose_form(term)
+    return LOOSE_SHARE if loose is not None and loose.search(sentence) else 0.0
+
+
+# --- what the question asks about, and when ----------------------------------------
+
+def object_weights(ctx, query: str, match: ScopeMatch) -> dict[str, float]:
+    """The words naming what is asked about (粮食产量 in 2025年安徽省粮食产量是多少),
+    weighted by length and rarity: the question without its scope words
+    (places, bodies, years) and without words of time or manner."""
+    masked = list(query)
+    for s, e in match.scope.spans:
+        masked[s:e] = " " * (e - s)
+    text = "".join(masked)
+    idf = ctx.searcher.idf
+    weights = {}
+    # An indicator named by any of its names counts as one word (GDP, 地区生产总值, 经济增长).
+    for group in SYNONYMS:
+        named = [w for w in group if w in text]
+        if named:
+            word = max(named, key=len)
+            weights[word] = len(word) * idf(word)
+            for w in named:
+                text = text.replace(w, " ")
+    # One character alone (想, 让, 涨) says little about the object; 多少岁 is the question word.
+    terms = [t for t in query_terms(text) if not NOT_OBJECT.match(t) and len(t) >= 2
+             and not re.match(r"多少|几", t)]
+    weights.update({t: len(t) * idf(t) for t in terms})
+    return weights
+
+
+def term_weights(ctx, query: str) -> dict[str, float]:
+    """Question words weighted by length and rarity, so that the words
+    that single out the object (一对一, 国家级) count more than common ones."""
+    idf = ctx.searcher.idf
+    return {t: len(t) * idf(t) for t in query_terms(query)}
+
+
+def time_fit(ctx, hit, match: ScopeMatch) -> float | None:
+    """Whether a passage is of the asked time (a target for 今年/2026年目标, a
+    result for 去年/2025年): None when it is of the other time, else a
+    score adjustment, lower when the passage's time is unknown."""
+    want = match.tense(hit.chunk.doc)
+    if not want:
+        return 0.0
+    have = passage_tense(hit.chunk.section, ctx.doc_meta(hit.chunk.doc).get("year"))
+    if have and have != want:
+        return None
+    return 0.0 if have else -ctx.params.unknown_time
+
+
+def qualified_head(query: str, objects: dict[str, float]) -> tuple[str, str]:
+    """The object word right before the question word (游客 in 接待入境游客多少人次)
+    and the object word right before it (入境), when the question has both."""
+    asked = QUANTITY_Q.search(query)
+    end = asked.start() if asked else len(query)
+    spans = sorted((at, at + len(t), t) for t in objects if 0 <= (at := query.rfind(t, 0, end)))
+    if len(spans) < 2:
+        return "", ""
+    (_, qe, qualifier), (hs, _, head) = spans[-2], spans[-1]
+    return (qualifier, head) if qe == hs else ("", "")
+
+
+def modifiers(sent: str, objects: dict[str, float], start: int, end: int) -> set[str]:
+    """Words that make the figure at ``end`` about something else than the
+    object: a qualifier just before its last mention (人均地区生产总值 is not
+    地区生产总值) or another subject between it and the figure (单位国内生产
+    总值二氧化碳排放降低3.8%), when the question does not have them."""
+    best = max(((sent.rfind(f, start, end), f) for t in objects for f in forms(t)), default=(-1, ""))
+    at, form = best
+    if at < 0:
+        return set()
+    # Quoted names (“…”, 《…》) between them are examples, not the subject of the figure.
+    between = re.sub(r"“[^”]*”|《[^》]*》|（[^）]*）", "", sent[at + len(form):end])[-8:]
+    window = sent[max(start, at - 4):at] + " " + between
+    words = {t for t in word_tokens(window) if len(t) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", t)
+             and t not in STOPWORDS and not NOT_OBJECT.match(t) and not LINK_WORDS.fullmatch(t)
+             and not any(t in o or o in t for o in objects)}
+    return words
+
+
+# --- spans: scoring, and which answer at all --------------------------------------
+
+def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Callable[[str], list[re.Match]],
+                by_clause: bool = True) -> list[Candidate]:
+    """Spans found by ``spans`` in the hits' sentences, scored by how well
+    their clause (or, with ``by_clause=False``, their sentence) matches the
+    question's object, the asked unit, and the hit's rank. Spans in
+    passages of the wrong time are not candidates."""
+    p = ctx.params
+    objects = object_weights(ctx, query, match)
+    terms = {**{t: w for t, w in term_weights(ctx, query).items()
+                if not any(t in o or o in t for o in objects if o not in query)}, **objects}
+    total = sum(terms.values()) or 1.0
+    obj_total = sum(objects.values()) or 1.0
+    qgrams = bigrams(query)
+    asked = asked_unit(query)
+    # One year asked (2025年, 去年) or a period (十四五期间, 累计): a figure of the other kind does not answer.
+    wants_period = match.scope.multi_year
+    single_year = bool(match.scope.years or match.scope.relative) and not wants_period
+    money = bool(MONEY_Q.search(query)) and asked is None
+    ranks = set(RANK.findall(query))
+    qualifier, head = qualified_head(query, objects)
+    cands: list[Candidate] = []
+    for hi, h in enumerate(hits):
+        fit = time_fit(ctx, h, match)
+        if fit is None:
+            continue
+        text = h.chunk.text
+        rank_bonus = 1.0 / (hi + 1)
+        for ss, se in sentences(text):
+            sent = text[ss:se]
+            clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
+                       else [(0, len(sent))])
+            obj_share = sum(w * mention_share(sent, t) for t, w in objects.items()) / obj_total if objects else 1.0
+            lead = text[max(0, ss - 200):ss]  # what the paragraph said before: 这五年，…
+            lead = lead[lead.rfind("\n") + 1:]
+            # The period of the sentence's paragraph or section (五年来，… / 这一年，…),
+            # or the last one the paragraph turned to before it (…这五年…。一年来，…).
+            para = passage_period(h.chunk.section, "")
+            if opening := period_lead(lead + sent):
+                para = passage_period(opening)
+            loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead))
+            for m in spans(sent):
+                unit = m.groupdict().get("unit") or ""
+                # Object match: question words in the same clause, nearer is better.
+                ci = next((i for i, (a, b) in enumerate(clauses) if a <= m.start() < b), None)
+                cl = clauses[ci] if ci is not None else (0, len(sent))
+                if ci and CONTINUES.match(sent, cl[0]):
+                    # …迈上6万亿元台阶，达到62661亿元: a clause with no subject continues the one before.
+                    cl = (clauses[ci - 1][0], cl[1])
+                clause = sent[cl[0]:cl[1]]
+                # Object match in [0, 1 + near]: weighted share of question words in the
+                # same clause, nearer ones counting up to three times.
+                obj = 0.0
+                for t, w in terms.items():
+                    if mentions(clause, t):
+                        # The nearest occurrence, not the first: a word repeated in
+                        # the clause counts where it stands next to this number.
+                        dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(f))))
+                                   for f in forms(t) for pos in occurrences(sent, f, cl[0], cl[1]))
+                        obj += w * (1.0 + p.near / (1 + dist / p.near_chars))
+                    elif share := mention_share(clause, t):
+                        obj += share * w  # a fuller form, as if it stood at the far end of the clause
+                    elif mentions(sent, t):
+                        obj += p.elsewhere * w
+                score = obj / total
+                score += p.shared_bigrams * len(qgrams & bigrams(sent)) / (len(qgrams) or 1)
+                if asked is not None:
+                    # The asked unit itself (25位 for 多少位) beats one of its class (13人次).
+                    score += unit_score(asked, unit) or -p.wrong_unit
+                score += p.hit_rank * rank_bonus + fit
+                # A word right before the object that the question does not have
+                # names another indicator (人均地区生产总值 is not 地区生产总值).
+                score -= p.extra_word * len(modifiers(sent, objects, cl[0], m.start()))
+                # A five-year figure never answers for one year, nor the reverse; a loose
+                # sign (累计, 年均 elsewhere in the sentence) only counts against it.
+                period = "multi" if PERIOD_WORDS.search(clause) else period_mark(lead + sent[:m.start()]) or para
+                if period == "multi" and any(f"{y}年" in sent for y in match.scope.years):
+                    period = ""  # 2025年… inside a 五年来 paragraph is that year's figure
+                elif (period == "multi" and REACHED_BEFORE.search(sent, 0, m.start())
+                      and not FLOW_WORDS.search(clause)):
+                    period = ""  # 从80.2岁提升至82.5岁 over five years: 82.5岁 is the level now
+                if single_year and period == "multi" or wants_period and period == "single":
+                    continue
+                if single_year and loose_period or wants_period and not (loose_period or period):
+                    score -= p.period_mismatch
+                if money and unit.endswith("元"):
+                    score += p.money_unit
+                if head and mentions(clause, head) and not mentions(clause, qualifier):
+                    score -= p.missing_qualifier  # 接待游客11亿人次 is not 入境游客
+                clause_ranks = set(RANK.findall(clause))
+                if ranks and clause_ranks:
+                    score += p.rank if ranks & clause_ranks else -p.rank
+                masked = "*" in m.group(0)
+                cands.append(Candidate(score, hi, h.chunk.start + ss + m.start(), h.chunk.start + ss + m.end(),
+                                       h.chunk.start + ss, h.chunk.start + se, masked, obj_share, unit))
+    cands.sort(key=lambda c: -c.score)
+    return cands
+
+
+def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Candidate]:
+    """Candidates that answer at all: scored high enough, in a sentence
+    naming the object, in words (min_object) or, for a paraphrase (育儿补贴
+    for 养小宝宝的家庭), in meaning: some of its words and a sentence
+    embedding close to the question's."""
+    p = ctx.params
+    out = [c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object]
+    if out or not cands:
+        return out
+    best = next((c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object_paraphrase), None)
+    if best is None:
+        return []
+    h = hits[best.hit]
+    sent = h.chunk.text[best.sent_start - h.chunk.start:best.sent_end - h.chunk.start]
+    sim = float(np.dot(ctx.searcher.query_vector(query), ctx.searcher.embedder.encode_passages([sent])[0]))
+    return [best] if sim >= p.paraphrase_cosine else []
+
+
+def to_answer(ctx, hits: Sequence, c: Candidate) -> Answer:
+    h = hits[c.hit]
+    off = h.chunk.start
+    text = h.chunk.text[c.start - off:c.end - off]
+    sent = h.chunk.text[c.sent_start - off:c.sent_end - off]
+    return Answer(text, c.hit, c.start, c.end, c.masked, sent, ctx.cite(h, sent))

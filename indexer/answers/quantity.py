@@ -1,0 +1,167 @@
+"""Quantity answers: how many, how much, what share (多少项, 几次, 比例 …),
+given as written in the source (18153项, 50余场, 八万余人次, 282.53万元).
+
+A how-many question is answered by a figure of the asked kind (its unit,
+a rate or a level, a target or a result) or not at all; a keyword query
+that ends in an indicator (浙江 研发投入强度, 安徽 粮食产量 2025) asks for a
+figure too, but falls back to a sentence when none is stated.
+
+Usage::
+
+    from indexer.answers.quantity import QUANTITY, asked_measure
+    QUANTITY.detect("全市开展了多少项科普活动？")                 # True
+    [m.group(0) for m in QUANTITY.spans("开展了多少项科普活动", "开展18153项全域科普活动")]  # ['18153项']
+    asked_measure("研发投入强度是多少")                              # 'rate'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Callable, Sequence
+
+from ..quantities import QUANTITY_Q, RATE_UNITS, asked_unit, holds_asked_quantity, quantities, unit_score
+from ..scope import ScopeMatch
+from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
+
+# A share or rate (占比, 增长…%) is asked differently from a level (达到…亿元).
+SHARE_Q = re.compile(r"占比|比重|比例|百分之几|百分比|[率]|强度")
+RATE_Q = re.compile(r"(?:增长|增速|增幅|上涨|下降|降低|提高|提升|回落|涨|降)(?![到至])")
+# A % right after these words is a growth rate, not a share (研发投入增长10% is not its 强度),
+# and after the others a share, not a growth rate (占国内生产总值比重12.5%).
+GROWTH_BEFORE = re.compile(r"(?:增长|增速|增幅|提高|下降|上涨|降低|回落|增加|减少)(?:了|达到|为)?$")
+SHARE_BEFORE = re.compile(r"(?:比重|占比|比例|[率]|强度)(?:达到|达|为|提高到|提升至|超过)?$")
+MILESTONE_BEFORE = re.compile(r"(?:突破|迈上|跨上|跃上|站上|越过|跨越)$")
+EXACT_AFTER = re.compile(rf"(?:大?关口|台阶|大关)?[、，,]?(?:达到|达|为|实现)[近约超]?\d")
+# 从…提高到… states a change: the first figure is the old value.
+FROM_TO = re.compile(r"[^，。；]{0,12}?(?:提高|提升|增加|增长|扩大|上升|下降|降低|减少|压减|缩短|延长|升|降|增)(?:到|至|为)")
+FROM_BEFORE = re.compile(r"[从由](?:(?:19|20)\d{2}年(?:底|末)?的?)?$")
+ASKS_START = re.compile(r"[从由]多少|原来|原先|此前|之前")
+# Units of area answer only a question about area (粮食产量 is not 播种面积1584.6万亩).
+AREA_UNITS = ("亩", "公顷", "平方米", "平方公里", "平方千米")
+AREA_Q = re.compile(r"面积|亩|公顷|平方")
+TIME_UNITS = ("年", "月", "天", "周", "小时", "日", "课时")
+# A keyword query naming an indicator (安徽 粮食产量 2025) asks for its figure.
+INDICATOR = re.compile(r"(?:产量|总值|总额|总量|产值|规模|里程|长度|面积|人数|数量|增速|增幅|增长|强度|比重|占比|投资|收入|"
+                       r"[率量额数])(?:目标)?$")
+INTERROGATIVE = re.compile(r"什么|哪些|哪个|怎么|怎样|如何|为何|为什么|是否|吗|呢|表述|论述|原文|讲话|提法|内容|措施|做法|要求|部署")
+
+
+def asked_measure(query: str) -> str:
+    """"rate" for shares and growth rates, "level" for amounts, "" when the asked unit decides."""
+    unit = asked_unit(query)
+    if unit:
+        return "rate" if unit in RATE_UNITS else "level"
+    if SHARE_Q.search(query) or RATE_Q.search(query):
+        return "rate"
+    return "level"
+
+
+@functools.lru_cache(maxsize=64)
+def _asked(query: str) -> tuple[str | None, str, bool]:
+    """What the question asks for: its unit, rate or level, and whether a share."""
+    return asked_unit(query), asked_measure(query), bool(SHARE_Q.search(query)) and not RATE_Q.search(query)
+
+
+def right_kind(query: str, sent: str, m: re.Match) -> bool:
+    """Whether the quantity ``m`` in ``sent`` is of the kind asked: the value,
+    not a milestone passed, a starting point or (for a level) a growth."""
+    _, measure, share = _asked(query)
+    before = sent[max(0, m.start() - 6):m.start()]
+    # 突破6万亿元、达到62661亿元: the round figure is a milestone passed, the next one the value.
+    if MILESTONE_BEFORE.search(before) and EXACT_AFTER.match(sent, m.end()):
+        return False
+    # 从796元/月提高至842元/月: the figure after 从 is where it started, not what it is now.
+    if FROM_BEFORE.search(sent, 0, m.start()) and FROM_TO.match(sent, m.end()) and not ASKS_START.search(query):
+        return False
+    # 较2020年提高1.16岁、达到79.72岁: how much it rose is not how much it is.
+    if measure == "level" and not RATE_Q.search(query) and GROWTH_BEFORE.search(before):
+        return False
+    if share:
+        return not GROWTH_BEFORE.search(before)
+    return measure != "rate" or not SHARE_BEFORE.search(before)
+
+
+class Quantity(Kind):
+    """多少, 几, 比例 …: a figure of the asked kind, or no answer."""
+
+    name = "quantity"
+    falls_back = False  # a how-many question is answered by a figure or not at all
+
+    def detect(self, query: str) -> bool:
+        return bool(QUANTITY_Q.search(query))
+
+    def spans(self, query: str, sentence: str) -> list[re.Match]:
+        return [m for m in quantities(sentence, _asked(query)[0]) if right_kind(query, sentence, m)]
+
+    def score(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Candidate]:
+        return score_spans(ctx, query, hits, match, lambda sent: self.spans(query, sent))
+
+    def prefers(self, query: str) -> Callable[[str], bool] | None:
+        # A passage without a quantity of the named unit cannot answer 多少项.
+        asked = asked_unit(query)
+        return (lambda text: holds_asked_quantity(text, asked)) if asked else None
+
+    def answer(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Answer]:
+        asked, measure, _ = _asked(query)
+        time_asked = asked in TIME_UNITS
+
+        def rate(unit: str) -> bool:
+            return unit in RATE_UNITS or (asked is not None and unit_score(asked, unit) > 0)
+
+        area_asked = bool(AREA_Q.search(query))
+
+        def level(unit: str) -> bool:
+            # 连续20年 is how long, not how much, unless the question asks how long.
+            return (unit not in RATE_UNITS and (time_asked or unit not in TIME_UNITS)
+                    and (area_asked or not unit.endswith(AREA_UNITS)))
+
+        # A growth rate is not an amount: 地区生产总值是多少 is never answered by 增长5.3%.
+        # 提高多少 may be either (5% or 24元): an amount only when no rate is stated.
+        found = self.score(ctx, query, hits, match)
+        find = lambda ok: stated(ctx, query, hits, [c for c in found if ok(c.unit)])
+        if measure == "rate":
+            cands = find(rate) or find(level)
+        else:
+            cands = find(level)
+        if not cands:
+            return []
+        best = cands[0]
+        answers = [(best, to_answer(ctx, hits, best))]
+        # Another document answering the same question differently gets its own answer.
+        seen_docs = {hits[best.hit].chunk.doc}
+        for c in cands[1:]:
+            doc = hits[c.hit].chunk.doc
+            if doc in seen_docs or c.score < ctx.params.other_doc_share * best.score:
+                continue
+            a = to_answer(ctx, hits, c)
+            if a.text != answers[0][1].text:
+                answers.append((c, a))
+                seen_docs.add(doc)
+        # Most recent report first, as a reader compares years.
+        years = [ctx.doc_meta(hits[a.hit].chunk.doc).get("year") for _, a in answers]
+        if len(answers) > 1 and all(years):
+            answers = [ca for _, ca in sorted(zip(years, answers), key=lambda ya: -ya[0])]
+        return [a for _, a in answers]
+
+
+class Indicator(Quantity):
+    """A keyword query that ends in an indicator (浙江 研发投入强度): its
+    figure when one is stated, else a sentence."""
+
+    name = "indicator"
+    falls_back = True
+
+    def detect(self, query: str) -> bool:
+        bare = re.sub(r"[\s\d年？?。！!，,]+$", "", query)
+        return not INTERROGATIVE.search(query) and bool(INDICATOR.search(bare) or re.search(r"(?:19|20)\d{2}|目标", query))
+
+    def prefers(self, query: str) -> Callable[[str], bool] | None:
+        return None  # retrieval lifts passages only for a unit a question names (多少项)
+
+    def result_kind(self, answers: list[Answer]) -> str:
+        return "quantity" if answers else "passage"
+
+
+QUANTITY = Quantity()
+INDICATOR_QUERY = Indicator()

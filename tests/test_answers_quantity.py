@@ -1,0 +1,33 @@
+"""The quantity answer kind (indexer.answers.quantity): how-many questions
+and keyword queries naming an indicator, against golden answers from the
+bundled reports (tests/data/answers/quantity.json)."""
+
+from __future__ import annotations
+
+from indexer.answers import INDICATOR_QUERY, QUANTITY, answer_kind, asked_measure
+
+GOLDEN = "quantity"
+
+
+def test_golden_answers(check_answer, golden):
+    check_answer(golden)
+
+
+def test_detection_and_spans():
+    assert answer_kind("全市开展了多少项科普活动？") is QUANTITY and answer_kind("科普活动总数") is QUANTITY
+    assert answer_kind("安徽 粮食产量 2025") is INDICATOR_QUERY
+    assert INDICATOR_QUERY.falls_back and not QUANTITY.falls_back  # 多少 is answered by a figure or not at all
+    sent = "带动全市3981个单位组织开展18153项全域科普活动"
+    assert [m.group(0) for m in QUANTITY.spans("开展了多少项科普活动", sent)] == ["3981个", "18153项"]
+    # A level question never takes the growth, nor a milestone passed, nor where a change started.
+    assert [m.group(0) for m in QUANTITY.spans("地区生产总值是多少", "地区生产总值增长5.3%，达到62661亿元")] == ["62661亿元"]
+    assert [m.group(0) for m in QUANTITY.spans("地区生产总值是多少", "迈上6万亿元台阶，达到62661亿元")] == ["62661亿元"]
+    assert [m.group(0) for m in QUANTITY.spans("低保标准是多少", "从796元/月提高至842元/月")] == ["842元/月"]
+    assert asked_measure("研发投入强度是多少") == "rate" and asked_measure("城市低保标准提高到多少") == "level"
+
+
+def test_retrieval_prefers_passages_with_the_asked_unit():
+    holds = QUANTITY.prefers("读书班一共办了几天")
+    assert holds("集中8天举办读书班") and not holds("为期1周的读书班")
+    assert QUANTITY.prefers("地区生产总值是多少") is None  # no unit named: no preference
+    assert INDICATOR_QUERY.prefers("安徽 粮食产量 2025") is None

@@ -1,0 +1,20 @@
+"""The sentence answer kind (indexer.answers.sentence): what, how and why
+questions, and the fallback of the date and indicator kinds, against golden
+answers from the bundled reports (tests/data/answers/passage.json)."""
+
+from __future__ import annotations
+
+from indexer.answers import KINDS, SENTENCE_KIND, answer_kind
+
+GOLDEN = "passage"
+
+
+def test_golden_answers(check_answer, golden):
+    check_answer(golden)
+
+
+def test_every_question_gets_a_kind_and_the_sentence_comes_last():
+    assert KINDS[-1] is SENTENCE_KIND and SENTENCE_KIND.detect("") and not SENTENCE_KIND.falls_back
+    assert answer_kind("如何加强对科技工作者的思想政治引领？") is SENTENCE_KIND
+    assert answer_kind("") is SENTENCE_KIND and SENTENCE_KIND.prefers("怎样防止四风反弹") is None
+    assert [m.group(0) for m in SENTENCE_KIND.spans("", "一是坚持党的全面领导。")] == ["一是坚持党的全面领导。"]
