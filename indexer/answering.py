@@ -33,6 +33,7 @@ from .quantities import CN_DIGITS, QUANTITY_Q, RATE_UNITS, UNITS, asked_unit, qu
 from .retrieval import Hit, Searcher, within
 from .chunking import period_lead
 from .scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
+                    spans_years,
                     passage_period, passage_tense, period_mark)
 from .textnorm import normalize_query
 
@@ -53,7 +54,13 @@ SHARE_BEFORE = re.compile(r"(?:比重|占比|比例|[率]|强度)(?:达到|达|�
 # a flow over the period (累计, 新增, 五年…) is not.
 REACHED_BEFORE = re.compile(r"(?:至|到|达到|达|突破|超过|增至)(?:了)?(?:近|约|超过|超)?$")
 FLOW_WORDS = re.compile(r"累计|新增|新设|共计|总计|合计|[两二三四五十]年|年均|十[三四五]五")
-CONTINUES = re.compile(r"\s*(?:达到|达|为|增长|同比|比上年|较上年|占)")
+CONTINUES = re.compile(r"\s*(?:达到|达|为|增长|同比|比上年|较上年|占|总数|总量|总规模|累计)")
+# The noun a question asks the figure of (总规模是多少, 总数): a figure right after it in the text is that one.
+ASKED_NOUN = re.compile(r"规模|总数|总量|总额|金额|数量")
+# A total is not what was added in the year (新增…12个，总数达到22个), nor the reverse.
+TOTAL_Q = re.compile(r"总数|总量|一共|共有|总共|总计|合计|累计")
+INCREMENT = re.compile(r"新增|新建|新认定|新设")
+RESPECTIVELY = re.compile(r"分别(?:为|是|达到|达|增长|下降|提高到|提高|提升至|降低|降至|占|突破|超过)?")
 MILESTONE_BEFORE = re.compile(r"(?:突破|迈上|跨上|跃上|站上|越过|跨越)$")
 EXACT_AFTER = re.compile(rf"(?:大?关口|台阶|大关)?[、，,]?(?:达到|达|为|实现)[近约超]?\d")
 # 从…提高到… states a change: the first figure is the old value.
@@ -110,6 +117,10 @@ class AnswerParams:
     min_object_paraphrase: float = 0.15
     paraphrase_cosine: float = 0.90
     other_doc_share: float = 0.8  # another document's answer is shown when it scores this close
+    asked_noun: float = 1.0  # the figure right after the asked noun (总规模934亿元 for 总规模是多少)
+    total_vs_increment: float = 0.5  # an increment for a total asked, or the reverse
+    other_item: float = 0.5  # weight of a question word found only in another item of the figure's list
+    area_unit: float = 0.5  # an area (6200万亩) when the question does not ask one
 
 
 def asked_measure(query: str) -> str:
@@ -130,7 +141,10 @@ def question_kind(query: str) -> str:
     if DATE_Q.search(query):
         return "date"
     bare = re.sub(r"[\s\d年？?。！!，,]+$", "", query)
-    if not INTERROGATIVE.search(query) and (INDICATOR.search(bare) or re.search(r"(?:19|20)\d{2}|目标", query)):
+    # Words put side by side (贵州 城镇地下管网 十四五) look up a fact: a figure when one is stated.
+    keywords = len(query.split()) >= 2
+    if not INTERROGATIVE.search(query) and (keywords or INDICATOR.search(bare)
+                                            or re.search(r"(?:19|20)\d{2}|目标", query)):
         return "indicator"
     return "passage"
 
@@ -415,6 +429,8 @@ class Answerer:
         single_year = bool(match.scope.years or match.scope.relative) and not wants_period
         money = bool(MONEY_Q.search(query)) and asked is None
         ranks = set(RANK.findall(query))
+        noun = ASKED_NOUN.search(query)
+        total_asked, increment_asked = bool(TOTAL_Q.search(query)), bool(INCREMENT.search(query))
         qualifier, head = self._qualified_head(query, objects)
         cands: list[Candidate] = []
         for hi, h in enumerate(hits):
@@ -435,7 +451,7 @@ class Answerer:
                 para = passage_period(h.chunk.section, "")
                 if opening := period_lead(lead + sent):
                     para = passage_period(opening)
-                loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead))
+                loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead) or spans_years(lead + sent))
                 for m in pattern_fn(sent):
                     unit = m.groupdict().get("unit") or ""
                     if span_ok is not None and not span_ok(sent, m):
@@ -443,6 +459,7 @@ class Answerer:
                     # Object match: question words in the same clause, nearer is better.
                     ci = next((i for i, (a, b) in enumerate(clauses) if a <= m.start() < b), None)
                     cl = clauses[ci] if ci is not None else (0, len(sent))
+                    own = sent[cl[0]:m.start()]
                     if ci and CONTINUES.match(sent, cl[0]):
                         # …迈上6万亿元台阶，达到62661亿元: a clause with no subject continues the one before.
                         cl = (clauses[ci - 1][0], cl[1])
@@ -450,8 +467,16 @@ class Answerer:
                     # Object match in [0, 3]: weighted share of question words in the
                     # same clause, nearer ones counting up to three times.
                     obj = 0.0
+                    # The item of a list the figure stands in (55个扩面试点项目、30个城市更新重点片区):
+                    # words of the other items are about their own figures.
+                    item_at = self._list_item(sent, cl, m)
+                    item = sent[item_at[0]:item_at[1]]
                     for t, w in terms.items():
-                        if mentions(clause, t):
+                        if mentions(clause, t) and not mentions(item, t):
+                            w *= self.params.other_item
+                        if item_at[2] and mentions(clause, t):
+                            obj += w * (3.0 if mentions(item, t) else 1.0)
+                        elif mentions(clause, t):
                             # The nearest occurrence, not the first: a word repeated in
                             # the clause counts where it stands next to this number.
                             dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(f))))
@@ -469,7 +494,11 @@ class Answerer:
                     score += 0.5 * rank_bonus + time_fit
                     # A word right before the object that the question does not have
                     # names another indicator (人均地区生产总值 is not 地区生产总值).
-                    score -= self.params.extra_word * len(self._modifiers(sent, objects, cl[0], m.start()))
+                    # Only within the figure's own item when it names the object: the items
+                    # before it have their own objects.
+                    own_item = (item_at[0] if item_at[0] <= m.start() and any(mentions(item, t) for t in objects)
+                                else cl[0])
+                    score -= self.params.extra_word * len(self._modifiers(sent, objects, own_item, m.start()))
                     # A five-year figure never answers for one year, nor the reverse; a loose
                     # sign (累计, 年均 elsewhere in the sentence) only counts against it.
                     period = "multi" if PERIOD_WORDS.search(clause) else period_mark(lead + sent[:m.start()]) or para
@@ -482,6 +511,10 @@ class Answerer:
                         continue
                     if single_year and loose_period or wants_period and not (loose_period or period):
                         score -= self.params.period_mismatch
+                    if noun and noun.group(0) in sent[max(0, m.start() - 6):m.start()]:
+                        score += self.params.asked_noun
+                    if total_asked != increment_asked and (INCREMENT.search(own) if total_asked else TOTAL_Q.search(own)):
+                        score -= self.params.total_vs_increment
                     if money and unit.endswith("元"):
                         score += self.params.money_unit
                     if head and mentions(clause, head) and not mentions(clause, qualifier):
@@ -494,6 +527,29 @@ class Answerer:
                                            h.chunk.start + ss, h.chunk.start + se, masked, obj_share, unit))
         cands.sort(key=lambda c: -c.score)
         return cands
+
+    @staticmethod
+    def _list_item(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[int, int, bool]:
+        """Where the item of a list, within clause ``cl``, that the figure ``m``
+        belongs to stands: its own 、-separated item (30个城市更新重点片区), with
+        the item before when it has no subject (突破2万亿元、达到23562亿元), or,
+        after 分别, the name in the same place (供电可靠率、自来水普及率分别达99.9%、94.5%),
+        flagged True: its words belong to the figure however far they stand."""
+        a = max(cl[0], sent.rfind("、", cl[0], m.start()) + 1)
+        b = sent.find("、", m.end(), cl[1])
+        b = cl[1] if b < 0 else b
+        resp = RESPECTIVELY.search(sent, cl[0], cl[1])
+        if resp and resp.end() <= m.start():
+            names = [n.start() for n in re.finditer(r"[^、]+", sent[cl[0]:resp.start()])]
+            values = sent[resp.end():cl[1]].count("、") + 1
+            at = sent.count("、", resp.end(), m.start())
+            if len(names) == values and at < values:
+                start = cl[0] + names[at]
+                end = sent.find("、", start, resp.start())
+                return start, resp.start() if end < 0 else end, True
+        while a > cl[0] and CONTINUES.match(sent, a):
+            a = max(cl[0], sent.rfind("、", cl[0], a - 1) + 1)
+        return a, b, False
 
     @staticmethod
     def _qualified_head(query: str, objects: dict[str, float]) -> tuple[str, str]:
@@ -563,8 +619,7 @@ class Answerer:
 
         def level(unit: str) -> bool:
             # 连续20年 is how long, not how much, unless the question asks how long.
-            return (unit not in RATE_UNITS and (time_asked or unit not in TIME_UNITS)
-                    and (area_asked or not unit.endswith(AREA_UNITS)))
+            return unit not in RATE_UNITS and (time_asked or unit not in TIME_UNITS)
 
         def right_kind(sent: str, m: re.Match) -> bool:
             before = sent[max(0, m.start() - 6):m.start()]
@@ -584,6 +639,10 @@ class Answerer:
         # A growth rate is not an amount: 地区生产总值是多少 is never answered by 增长5.3%.
         # 提高多少 may be either (5% or 24元): an amount only when no rate is stated.
         found = self._candidates(query, hits, lambda sent: quantities(sent, asked), match, span_ok=right_kind)
+        if not area_asked:
+            # 播种面积6200万亩 does not answer 粮食产量, but 高标准农田4808万亩 is what 高标准农田 asks.
+            found = sorted((replace(c, score=c.score - self.params.area_unit) if c.unit.endswith(AREA_UNITS) else c
+                            for c in found), key=lambda c: -c.score)
         find = lambda ok: self._stated(query, hits, [c for c in found if ok(c.unit)])
         if measure == "rate":
             cands = find(rate) or find(level)
