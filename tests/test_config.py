@@ -22,6 +22,7 @@ def test_defaults_without_any_variable(tmp_path):
     s = Settings.from_env({"HOME": str(tmp_path)})
     assert (s.corpus, s.data, s.store, s.index, s.model) == (Path("corpus"), Path("data"), None, "index", None)
     assert s.auto_build and s.keep_versions == 2 and s.query_threads == 1 and s.precision is None
+    assert s.audit_days == 180
     assert s.resolve_store() == "index" and s.app_store == "index"
     assert s.log == s.cache / "partyqa.log"
     assert MAX_UPLOAD_BYTES == MAX_FILE_BYTES  # one cap for reading and uploading
@@ -31,12 +32,13 @@ def test_every_variable_is_read():
     env = {"PARTYQA_CORPUS": "/c", "PARTYQA_DATA": "/d", "PARTYQA_INDEX": "/i", "PARTYQA_MODEL": "m",
            "PARTYQA_PRECISION": "int8", "PARTYQA_CACHE": "/cache", "PARTYQA_LOG": "/l.log",
            "PARTYQA_KEEP_VERSIONS": "3", "PARTYQA_QUERY_THREADS": "2", "PARTYQA_SEEKDB_PASSWORD": "pw",
-           "PARTYQA_AUTO_BUILD": "0"}
+           "PARTYQA_AUTO_BUILD": "0", "PARTYQA_AUDIT_DAYS": "0"}
     s = Settings.from_env(env)
     assert (s.corpus, s.data, s.index, s.model, s.precision) == (Path("/c"), Path("/d"), "/i", "m", "int8")
     assert (s.cache, s.log, s.keep_versions, s.query_threads) == (Path("/cache"), Path("/l.log"), 3, 2)
     assert s.seekdb_password == "pw" and "pw" not in repr(s)  # never in logs
     assert not s.auto_build and s.app_store == "/i"
+    assert s.audit_days == 0  # keep the audit log for ever
 
 
 def test_store_precedence_and_shared_index_is_read_only_by_default():
@@ -49,7 +51,7 @@ def test_store_precedence_and_shared_index_is_read_only_by_default():
 
 
 @pytest.mark.parametrize("name, value", [("PARTYQA_KEEP_VERSIONS", "0"), ("PARTYQA_QUERY_THREADS", "两"),
-                                         ("PARTYQA_PRECISION", "fp64")])
+                                         ("PARTYQA_PRECISION", "fp64"), ("PARTYQA_AUDIT_DAYS", "-1")])
 def test_bad_values_are_refused_in_chinese(name, value):
     with pytest.raises(SettingsError, match=name) as err:
         Settings.from_env({name: value})
