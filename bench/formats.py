@@ -123,7 +123,7 @@ TABLE = [["指标", "单位", "2025年", "增长"], ["地区生产总值", "亿�
 
 def sample_files(gov: Path, out: Path, chars: int = 3000) -> dict[str, Path]:
     """One file per format, all holding the same paragraphs of a real report."""
-    from .converting import convert
+    from indexer.converting import convert
 
     out.mkdir(parents=True, exist_ok=True)
     paras = body_paragraphs(gov / SOURCE, chars)
@@ -160,8 +160,8 @@ def format_throughput(gov: Path, work: Path, embedder, log=print, skip: tuple[st
     file of a format also pays for importing its reader) and with a warm
     one, characters and pages read, and a whole build (extract, chunk,
     embed, write) of a corpus holding that one file."""
-    from .building import build_index
-    from .loading import load_corpus
+    from indexer.building import build_index
+    from indexer.loading import load_corpus
 
     work.mkdir(parents=True, exist_ok=True)
     samples = sample_files(gov, work / "samples")
@@ -210,8 +210,8 @@ def ocr_accuracy(gov: Path, chars: int = 1300) -> dict:
     into an image-only PDF and read back by the loader (RapidOCR), against
     its known text; Debian's Tesseract ``chi_sim`` on the same page for
     comparison when it is installed."""
-    from .converting import convert
-    from .loading import extract
+    from indexer.converting import convert
+    from indexer.loading import extract
 
     paras = body_paragraphs(gov / OCR_SOURCE, chars)
     truth = "\n".join(paras)
@@ -248,11 +248,13 @@ def ocr_accuracy(gov: Path, chars: int = 1300) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .bench import DEFAULT_GOV
-    from .embedding import Embedder
+    from indexer.embedding import Embedder
+
+    from .datasets import gov_path
 
     ap = argparse.ArgumentParser(description="各格式的建索引吞吐量与 OCR 准确率")
-    ap.add_argument("--gov", default=os.environ.get("PARTYQA_GOV", str(DEFAULT_GOV)))
+    ap.add_argument("--gov", default=os.environ.get("PARTYQA_GOV")
+                    or str(gov_path(Path(os.environ.get("PARTYQA_SHARED", "../shared")))))
     ap.add_argument("--json", dest="json_out")
     args = ap.parse_args(argv)
     gov = Path(args.gov)
