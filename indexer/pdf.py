@@ -39,6 +39,10 @@ BOX_SLACK = 2.0
 # Text between a page-ending table and a page-starting one that still lets
 # the second continue the first: page numbers and running heads are short.
 MAX_BETWEEN = 20
+# Lines and rectangles a page must draw to be worth a table search: the
+# smallest table (2 × 2) drawn cell by cell is four rectangles, by rules six
+# lines; writers clip each page with one rectangle.
+MIN_RULES = 4
 # Writers break a long cell into lines; Chinese joins without a space.
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\n(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 # pdfminer writes glyphs it cannot map as "(cid:123)": such a table reads better as pypdf's text.
@@ -69,7 +73,7 @@ class _Page:
 
 def _read_page(page) -> _Page:
     pieces: list[tuple[str, tuple[float, float] | None]] = []
-    ruled = False
+    rules = 0
 
     def on_text(text, cm, tm, _font, _size) -> None:
         if not text:
@@ -80,15 +84,15 @@ def _read_page(page) -> _Page:
         pieces.append((text, at))
 
     def on_operator(op, *_args) -> None:
-        nonlocal ruled
-        ruled = ruled or op in (b"re", b"l")
+        nonlocal rules
+        rules += op in (b"re", b"l")
 
     text = page.extract_text(visitor_text=on_text, visitor_operand_before=on_operator) or ""
     if "".join(t for t, _ in pieces) != text:
         # The pieces are how tables are cut out; when they do not add up to
         # the text, the page is read whole, as before.
-        pieces, ruled = [(text, None)], False
-    return _Page(text, pieces, ruled)
+        pieces, rules = [(text, None)], 0
+    return _Page(text, pieces, rules >= MIN_RULES)
 
 
 @dataclass
