@@ -41,7 +41,7 @@ from pathlib import Path
 
 from .config import MAX_FILE_BYTES
 from .errors import LoadError
-from .metadata import detect
+from .metadata import DOC_NUMBER, MASTHEAD, detect
 from .places import find_places
 from .residue import residue_lines
 from .extraction import Extracted, Heading, TextBuilder, normalize_newlines
@@ -188,7 +188,7 @@ def detect_title(text: str, path: Path) -> str:
     for raw in text.split("\n"):
         line = raw.strip()
         at, pos = pos, pos + len(raw) + 1
-        if not line or at in residue:
+        if not line or at in residue or MASTHEAD.match(line) or DOC_NUMBER.match(line):
             continue
         # ——2026年1月28日在…会议上 gives the date and venue: the title block is above it.
         if _DATE_VENUE.match(line):
