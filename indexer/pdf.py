@@ -157,7 +157,7 @@ class _Assembler:
         self.last_line = ""  # the last line of text read: a table's caption
         # (name, header, page) of the last table, which the next page's first table may continue
         self.open: tuple[str, list[str], int] | None = None
-        self.between = ""  # text read since that table ended
+        self.between = 0  # characters (not spaces) read since that table ended
         self.caption_since = False  # a caption was read since then: what follows is a new table
 
     def add_page(self, blocks: list[str | int], tables: list[_Found]) -> None:
@@ -182,13 +182,14 @@ class _Assembler:
                 parts.append(line)
                 pos += len(line) + 1
             spans.append(TableSpan(start, pos - 1, name))
-            self.open, self.between, self.caption_since = (name, rows[0], len(self.pages)), "", False
+            self.open, self.between, self.caption_since = (name, rows[0], len(self.pages)), 0, False
+            self.last_line = ""  # a caption names the one table below it
         self.pages.append("\n".join(parts))
         self.spans.append(spans)
 
     def _read(self, text: str) -> None:
         self.last_line = next((l for l in reversed(text.split("\n")) if l.strip()), self.last_line)
-        self.between += text
+        self.between += len(re.sub(r"\s", "", text))
         self.caption_since = self.caption_since or caption_of(self.last_line) is not None
 
     def _name_and_rows(self, rows: list[list[str]], first: bool) -> tuple[str, list[list[str]]]:
@@ -196,7 +197,7 @@ class _Assembler:
         last table of an earlier page with only a page number or running
         head between and as many columns continues it, under its header."""
         if (first and self.open is not None and self.open[2] < len(self.pages) and not self.caption_since
-                and len(rows[0]) == len(self.open[1]) and len(re.sub(r"\s", "", self.between)) <= MAX_BETWEEN):
+                and len(rows[0]) == len(self.open[1]) and self.between <= MAX_BETWEEN):
             name, header, _ = self.open
             return name, rows if rows[0] == header else [header] + rows
         self.count += 1
