@@ -4,8 +4,9 @@ scanned page, for ``python -m indexer bench`` (or alone:
 
 Every sample holds the same real text (a government work report from
 ``shared/corpora/gov``) written by real tools: python-docx, LibreOffice
-(.doc, .wps, .pdf), pypdfium2 + Pillow (a scan: pages rendered to 200 dpi
-images in an image-only PDF), easyofd (.ofd, when installed), an HTML page
+(.doc, .wps, .pdf, and a .pdf with a 60-row ruled table across a page
+break), pypdfium2 + Pillow (a scan: pages rendered to 200 dpi images in an
+image-only PDF), easyofd (.ofd, when installed), an HTML page
 with navigation residue, its MHTML archive, and a zip of them.
 
 Usage::
@@ -51,7 +52,10 @@ def body_paragraphs(path: Path, chars: int) -> list[str]:
     return out
 
 
-def docx_of(paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
+def docx_of(paragraphs: list[str], table: list[list[str]] | None = None, ruled: bool = False) -> bytes:
+    """The paragraphs and a captioned table; ``ruled`` draws every cell's
+    rules (Word's "Table Grid"), as tables in 公文 are drawn and as the PDF
+    table finder needs them."""
     import docx
 
     d = docx.Document()
@@ -60,6 +64,8 @@ def docx_of(paragraphs: list[str], table: list[list[str]] | None = None) -> byte
     if table:
         d.add_paragraph("表1 主要指标")
         t = d.add_table(rows=len(table), cols=len(table[0]))
+        if ruled:
+            t.style = "Table Grid"
         for r, row in enumerate(table):
             for c, v in enumerate(row):
                 t.cell(r, c).text = v
@@ -119,6 +125,8 @@ def ofd_of(pdf: bytes) -> bytes | None:
 
 TABLE = [["指标", "单位", "2025年", "增长"], ["地区生产总值", "亿元", "62661", "5.5%"],
          ["一般公共预算收入", "亿元", "3729.5", "3.6%"]]
+# A ruled table long enough to cross a page break, for the PDF table finder's cost (generated figures).
+LONG_TABLE = TABLE + [[f"分项指标{i}", "亿元", f"{1000 + 37.5 * i:.1f}", f"{i % 9 + 1}.{i % 10}%"] for i in range(1, 58)]
 
 
 def sample_files(gov: Path, out: Path, chars: int = 3000) -> dict[str, Path]:
@@ -135,6 +143,7 @@ def sample_files(gov: Path, out: Path, chars: int = 3000) -> dict[str, Path]:
     files = {
         "txt": ("r.txt", text.encode("utf-8")), "docx": ("r.docx", word), "doc": ("r.doc", doc),
         "wps": ("r.wps", doc), "pdf": ("r.pdf", pdf), "pdf-scan": ("scan.pdf", make_scanned_pdf(pdf)),
+        "pdf-table": ("table.pdf", convert(docx_of(paras, LONG_TABLE, ruled=True), "docx", "pdf")),
         "html": ("r.html", page.encode("utf-8")), "mhtml": ("r.mhtml", mhtml_of(page)),
     }
     ofd = ofd_of(pdf)
@@ -190,7 +199,9 @@ def format_throughput(gov: Path, work: Path, embedder, log=print, skip: tuple[st
         res[kind] = {"bytes": path.stat().st_size, "documents": len(loaded.documents), "pages": pages,
                      "chars": chars, "skipped": len(loaded.skipped), "first_load_s": round(cold, 2),
                      "load_cached_s": round(warm, 3), "chars_per_s": round(chars / cold) if cold else None,
-                     "build_s": round(build, 2), "chunks": report.chunks}
+                     "build_s": round(build, 2), "chunks": report.chunks,
+                     "table_rows": sum(d.text.count("\n", t.start, t.end) + 1
+                                       for d in loaded.documents for t in d.tables)}
         log(f"  {kind}: {res[kind]}")
     return res
 
@@ -247,11 +258,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from .datasets import SHARED_ENV, gov_path
 
-    shared = os.environ.get(SHARED_ENV)
     ap = argparse.ArgumentParser(description="各格式的建索引吞吐量与 OCR 准确率")
-    ap.add_argument("--gov", default=os.environ.get("PARTYQA_GOV") or (str(gov_path(shared)) if shared else None),
-                    required=not (os.environ.get("PARTYQA_GOV") or shared),
-                    help="政府工作报告文件夹（shared/corpora/gov）")
+    ap.add_argument("--gov", default=os.environ.get("PARTYQA_GOV")
+                    or str(gov_path(Path(os.environ.get(SHARED_ENV, "../shared")))))
     ap.add_argument("--json", dest="json_out")
     args = ap.parse_args(argv)
     gov = Path(args.gov)

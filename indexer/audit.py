@@ -3,16 +3,22 @@ exports, uploads, metadata edits, deletes, rebuilds, user changes.
 
 Append-only and hash-chained: each entry stores the SHA-256 of the previous
 entry's hash and its own fields, so editing, inserting or deleting any
-entry breaks the chain from there on (:meth:`AuditLog.verify`). SQLite
-triggers refuse UPDATE and DELETE as well; the chain is what catches someone
-who drops them. Appends take the database's write lock before reading the
-previous hash, so concurrent writers (Streamlit sessions, API workers,
-several processes) never fork the chain.
+entry breaks the chain from there on (:meth:`ChainedLog.verify`). Triggers
+refuse UPDATE and DELETE as well; the chain is what catches someone who
+drops them. Appends take the log's write lock before reading the previous
+hash, so concurrent writers (Streamlit sessions, API workers, several
+processes) never fork the chain.
 
 Retention (``PARTYQA_AUDIT_DAYS``, default 180: China's Cybersecurity Law
 asks for at least six months of logs; 0 keeps everything): :meth:`prune`
 removes older entries and appends an ``audit.prune`` entry naming the hash
 the remaining chain starts from, which :meth:`verify` accepts as an anchor.
+
+The chain (hashing, appending, verifying, pruning, CSV) is
+:class:`ChainedLog`; a backend only says how to lock, read and delete.
+:class:`AuditLog` keeps the log in SQLite under ``PARTYQA_DATA`` (the
+default); :mod:`indexer.audit_oceanbase` keeps it in OceanBase for
+deployments whose index lives there.
 
 Usage::
 
@@ -29,8 +35,11 @@ import datetime as dt
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import astuple, dataclass
 from pathlib import Path
+
 from .config import AUDIT_DAYS
 from .localdb import create, opened
 
@@ -45,6 +54,11 @@ ACTIONS = {
     "refused": "越权被拒",
 }
 COLUMNS = ("编号", "时间", "用户", "操作", "对象", "详情", "来源", "哈希")
+# Backquoted: `user` is a function name in MySQL; SQLite reads the quotes too.
+FIELDS = "id, at, `user`, action, target, detail, source, prev, hash"
+
+# run(sql, args) -> rows: one statement inside a backend's locked transaction.
+Run = Callable[..., list]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -94,45 +108,64 @@ def entry_hash(id_: int, at: str, user: str, action: str, target: str, detail: s
     return hashlib.sha256(fields.encode("utf-8")).hexdigest()
 
 
-class AuditLog:
-    OPEN = {"timeout": 60, "wal": True, "autocommit": True}  # how opened() opens this file
+class ChainedLog:
+    """The hash chain over a table with the columns of :data:`FIELDS`. A
+    backend sets :attr:`TABLE` and :attr:`MARK` and implements
+    :meth:`_locked`, :meth:`_rows` and :meth:`_delete_through`."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        create(self.path, SCHEMA, **self.OPEN)
+    TABLE = "audit"
+    MARK = "?"  # the driver's parameter placeholder
 
-    def _db(self):
-        # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
-        return opened(self.path, **self.OPEN)
+    # -- what a backend provides ----------------------------------------------
+
+    def _locked(self) -> AbstractContextManager[Run]:
+        """One transaction holding the log's write lock, committed at the end."""
+        raise NotImplementedError
+
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """Rows of one read outside any transaction."""
+        raise NotImplementedError
+
+    def _delete_through(self, run: Run, last: int) -> None:
+        """Delete the entries up to ``last``, past the append-only guard."""
+        raise NotImplementedError
+
+    def _tail(self, run: Run) -> tuple[int, str]:
+        """The last entry's id and hash, read under the write lock."""
+        rows = run(f"SELECT id, hash FROM {self.TABLE} ORDER BY id DESC LIMIT 1")
+        return (int(rows[0][0]), rows[0][1]) if rows else (0, GENESIS)
+
+    def _appended(self, run: Run, entry: Entry) -> None:
+        """Called in the append's transaction after the row is written."""
+
+    # -- the chain --------------------------------------------------------------
+
+    def _add(self, run: Run, tail: tuple[int, str], user: str, action: str, target: str = "", detail: str = "",
+             source: str = "") -> Entry:
+        # The time is taken under the lock, so the chain's order is also the order of times.
+        at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+        id_, prev = tail[0] + 1, tail[1]
+        entry = Entry(id_, at, user, action, target, detail, source, prev,
+                      entry_hash(id_, at, user, action, target, detail, source, prev))
+        run(f"INSERT INTO {self.TABLE} ({FIELDS}) VALUES ({', '.join([self.MARK] * 9)})", astuple(entry))
+        self._appended(run, entry)
+        return entry
 
     def append(self, user: str, action: str, target: str = "", detail: str = "", source: str = "") -> Entry:
-        at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")  # the write lock first, so no two appends read the same previous hash
-            try:
-                row = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-                id_, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                h = entry_hash(id_, at, user, action, target, detail, source, prev)
-                db.execute("INSERT INTO audit (id, at, user, action, target, detail, source, prev, hash) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (id_, at, user, action, target, detail, source, prev, h))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        return Entry(id_, at, user, action, target, detail, source, prev, h)
+        with self._locked() as run:
+            return self._add(run, self._tail(run), user, action, target, detail, source)
 
     def entries(self, limit: int | None = None, user: str | None = None, action: str | None = None) -> list[Entry]:
         """Newest first when ``limit`` is given, else the whole log in order."""
         where, args = [], []
         if user:
-            where.append("user = ?"), args.append(user)
+            where.append(f"`user` = {self.MARK}"), args.append(user)
         if action:
-            where.append("action = ?"), args.append(action)
-        sql = "SELECT id, at, user, action, target, detail, source, prev, hash FROM audit"
+            where.append(f"action = {self.MARK}"), args.append(action)
+        sql = f"SELECT {FIELDS} FROM {self.TABLE}"
         sql += (" WHERE " + " AND ".join(where)) if where else ""
         sql += f" ORDER BY id DESC LIMIT {int(limit)}" if limit else " ORDER BY id"
-        with self._db() as db:
-            return [Entry(*r) for r in db.execute(sql, args).fetchall()]
+        return [Entry(*r) for r in self._rows(sql, tuple(args))]
 
     def verify(self) -> Verification:
         entries = self.entries()
@@ -154,28 +187,23 @@ class AuditLog:
 
     def prune(self, days: int | None = None, user: str = "system") -> int:
         """Remove entries older than ``days`` (the retention setting); the
-        chain then starts at an anchor recorded in the log itself."""
+        chain then starts at an anchor recorded in the log itself, written in
+        the same transaction as the deletion."""
         days = AUDIT_DAYS if days is None else days
         if days <= 0:
             return 0
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                row = db.execute("SELECT MAX(id) FROM audit WHERE at < ?", (cutoff,)).fetchone()
-                last = row[0]
-                if last is None:
-                    db.execute("ROLLBACK")
-                    return 0
-                anchor = db.execute("SELECT hash FROM audit WHERE id = ?", (last,)).fetchone()[0]
-                db.execute("DROP TRIGGER audit_no_delete")
-                removed = db.execute("DELETE FROM audit WHERE id <= ?", (last,)).rowcount
-                db.execute(NO_DELETE)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        self.append(user, "audit.prune", detail=json.dumps({"removed": removed, "anchor": anchor, "days": days}))
+        t, m = self.TABLE, self.MARK
+        with self._locked() as run:
+            tail = self._tail(run)
+            last = run(f"SELECT MAX(id) FROM {t} WHERE at < {m}", (cutoff,))[0][0]
+            if last is None:
+                return 0
+            anchor = run(f"SELECT hash FROM {t} WHERE id = {m}", (last,))[0][0]
+            removed = int(run(f"SELECT COUNT(*) FROM {t} WHERE id <= {m}", (last,))[0][0])
+            self._delete_through(run, last)
+            self._add(run, tail, user, "audit.prune",
+                      detail=json.dumps({"removed": removed, "anchor": anchor, "days": days}))
         return removed
 
     def export_csv(self, out: io.TextIOBase | None = None) -> str:
@@ -190,3 +218,34 @@ class AuditLog:
         if out is not None:
             out.write(text)
         return text
+
+
+class AuditLog(ChainedLog):
+    """The audit log in a SQLite file (``PARTYQA_DATA/audit.sqlite``)."""
+
+    OPEN = {"timeout": 60, "wal": True, "autocommit": True}  # how opened() opens this file
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        create(self.path, SCHEMA, **self.OPEN)
+
+    @contextmanager
+    def _locked(self) -> Iterator[Run]:
+        with opened(self.path, **self.OPEN) as db:
+            db.execute("BEGIN IMMEDIATE")  # SQLite's write lock, before the previous hash is read
+            try:
+                yield lambda sql, args=(): db.execute(sql, args).fetchall()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with opened(self.path, **self.OPEN) as db:
+            return db.execute(sql, args).fetchall()
+
+    def _delete_through(self, run: Run, last: int) -> None:
+        # SQLite's DDL is transactional: the guard is never down outside this transaction.
+        run("DROP TRIGGER audit_no_delete")
+        run("DELETE FROM audit WHERE id <= ?", (last,))
+        run(NO_DELETE)

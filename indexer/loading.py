@@ -4,7 +4,8 @@ Text files are decoded by BOM, then strict UTF-8, then charset-normalizer
 (GB18030/GBK, UTF-16 without BOM, ...); a UTF-8 file with a few bad bytes
 is read with each bad byte replaced by U+FFFD and the places reported.
 ``.docx`` keeps its heading styles and tables (:mod:`indexer.tables`),
-``.pdf`` keeps page boundaries for citations. A file is read for what its
+``.pdf`` keeps page boundaries for citations and its ruled tables
+(:mod:`indexer.pdf`). A file is read for what its
 content is (:mod:`indexer.sniffing`): ``.doc``/``.wps`` through LibreOffice
 (:mod:`indexer.converting`), scanned pages and images through OCR
 (:mod:`indexer.ocr`), ``.ofd`` (:mod:`indexer.ofd`), saved web pages
@@ -40,10 +41,10 @@ from pathlib import Path
 
 from .config import MAX_FILE_BYTES, Settings
 from .errors import LoadError
-from .metadata import detect
+from .metadata import DOC_NUMBER, MASTHEAD, detect
 from .places import find_places
 from .residue import residue_lines
-from .extraction import Extracted, Heading, TextBuilder, normalize_newlines, paged
+from .extraction import Extracted, Heading, TextBuilder, normalize_newlines
 from .tables import Table, TableSpan
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", ".html", ".htm", ".mhtml", ".mht",
@@ -187,7 +188,7 @@ def detect_title(text: str, path: Path) -> str:
     for raw in text.split("\n"):
         line = raw.strip()
         at, pos = pos, pos + len(raw) + 1
-        if not line or at in residue:
+        if not line or at in residue or MASTHEAD.match(line) or DOC_NUMBER.match(line):
             continue
         # ——2026年1月28日在…会议上 gives the date and venue: the title block is above it.
         if _DATE_VENUE.match(line):
@@ -284,44 +285,6 @@ def _docx_rows(table) -> list[list[str]]:
             cells.append(cell.text)
         rows.append(cells)
     return rows
-
-
-def needs_ocr(page, text: str) -> bool:
-    """A page with (almost) no text layer but with images: a scan."""
-    if len(re.sub(r"\s", "", text)) >= 10:
-        return False
-    try:
-        return bool(page.images)
-    except Exception:  # a damaged image dictionary: try OCR anyway
-        return True
-
-
-def _load_pdf(raw: bytes, cache: Path | None = None) -> Extracted:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            raise LoadError("PDF 文件已加密，无法读取，已跳过")
-        pages = [normalize_newlines(p.extract_text() or "") for p in reader.pages]
-        scanned = [i for i, (page, text) in enumerate(zip(reader.pages, pages)) if needs_ocr(page, text)]
-    except LoadError:
-        raise
-    except (PdfReadError, OSError, ValueError) as exc:
-        raise LoadError("PDF 文件已损坏，无法读取，已跳过") from exc
-    except Exception as exc:  # pypdf raises assorted errors on broken files
-        raise LoadError("PDF 文件已损坏，无法读取，已跳过") from exc
-    ocr_pages: tuple[int, ...] = ()
-    if scanned:
-        from .ocr import ocr_pdf_pages
-
-        for i, text in ocr_pdf_pages(raw, scanned, cache).items():
-            pages[i] = text
-        ocr_pages = tuple(i + 1 for i in scanned)
-    return paged(pages, ocr_pages=ocr_pages)
 
 
 def _after_newlines(text: str, offsets: tuple[int, ...]) -> tuple[int, ...]:
@@ -440,7 +403,9 @@ def extract(raw: bytes, suffix: str, settings: Settings | None = None) -> Extrac
 
         return _load_docx(doc_to_docx(raw, settings.convert_timeout, settings.derived))
     if kind == "pdf":
-        return _load_pdf(raw, settings.derived)
+        from .pdf import read_pdf
+
+        return read_pdf(raw, settings.derived)
     if kind == "ofd" or (kind == "zip" and suffix == ".ofd"):
         from .ofd import read_ofd
 

@@ -36,6 +36,11 @@ _KIND_NAMES = {"报告": "工作报告", "汇报": "总结"}
 _DATE_LINE = re.compile(rf"^[—\-（(\s]*(?:时间[:：]\s*)?(?:({YEAR})\s*年\s*\d{{1,2}}\s*月|({YEAR})-\d{{1,2}}-\d{{1,2}})", re.M)
 _REVIEW = re.compile(rf"^[一二三四五六七八九十]+、\s*({YEAR})年.{{0,20}}(?:回顾|总结)", re.M)
 _ON_BEHALF = re.compile(r"我代表([\u4e00-\u9fff]{2,16}?)(?:[，,]|向|作|就)")
+# The 版头 of a 公文 (武汉市科学技术协会文件) names the issuing body; the
+# 发文字号 (武科协发〔2026〕3号) and 签发人 lines beside it are not the title.
+MASTHEAD = re.compile(r"^\s*(?P<body>[\u4e00-\u9fff（）()]{2,30}?(?:委员会|协会|人民政府|政府|党组|党委|办公厅|办公室|"
+                      r"局|厅|委|部|院|中心|小组))\s*文件\s*$")
+DOC_NUMBER = re.compile(r"^\s*(?:[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号|签发人[:：].*)\s*$")
 _NATIONAL_BODY = re.compile(r"^(?:中共)?(?:中国|中华|全国|国务院|中央)")
 # Standard short forms of body names in 公文 (市科学技术协会 → 市科协).
 ABBREVIATIONS = (("科学技术协会", "科协"), ("科学技术局", "科技局"), ("科学技术", "科技"), ("人民政府", "政府"))
@@ -116,6 +121,9 @@ def detect(text: str, path: str, *, title: str, body: str = "", date: str = "",
     if not body:
         m = _ON_BEHALF.search(head)
         body = m.group(1) if m else ""
+    if not body:
+        top = [l for l in head.split("\n") if l.strip()][:3]
+        body = next((m.group("body") for m in map(MASTHEAD.match, top) if m), "")
     place = ""
     for source in (title, stem, body):
         if _NATIONAL_BODY.search(source) or "国务院" in source[:40]:

@@ -7,7 +7,7 @@ government work report (``python -m indexer bench`` → ``ocr``): character
 accuracy 0.995 against 0.972; Tesseract misread place names (荆→章, 襄→圳).
 
 Only pages without a text layer are read (see
-:func:`indexer.loading.needs_ocr`). Each page's text is cached by the file's
+:func:`indexer.pdf.needs_ocr`). Each page's text is cached by the file's
 content hash and page number, so a rebuild or an upload checked and then
 indexed reads each page once. Visual lines are joined back into
 paragraphs (:mod:`indexer.layout`) and half-width punctuation between Chinese

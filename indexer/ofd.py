@@ -5,12 +5,21 @@ An OFD file is a zip of XML: ``OFD.xml`` names the document root, whose
 ``Document.xml`` lists the pages; each page's ``Content.xml`` holds
 ``TextObject`` elements (``Boundary="x y w h"``) whose ``TextCode`` gives
 the characters, their start (``X``, ``Y``) and each glyph's advance
-(``DeltaX``, with ``g N d`` for N equal advances). Writers place quotation
-marks and the like as objects of their own in the middle of a line, so
-the reader positions every glyph, sorts each line by position and then
-joins lines into paragraphs (:mod:`indexer.layout`). Namespaces are
-ignored: writers differ in the one they declare. Templates (repeated page
-furniture), annotations and signatures are not body text and are left out.
+(``DeltaX``, with ``g N d`` for N equal advances), all in the object's own
+space, which the object's ``CTM="a b c d e f"`` maps into its boundary
+(writers scale a 版头 horizontally, or write the text at one size and
+scale it to another, this way). Writers place quotation marks and the
+like as objects of their own in the middle of a line, so the reader
+positions every glyph, sorts each line by position and then joins lines
+into paragraphs (:mod:`indexer.layout`). Namespaces are ignored: writers
+differ in the one they declare.
+
+A page may draw a template page (``<Template TemplateID>`` naming a
+``TemplatePage`` of ``Document.xml``) under or over its own content; 公文
+writers put the red 版头 (the issuing body's name, 发文字号) there. A
+template's text is read on the first page that uses it, in place among the
+page's own lines; on later pages it would only repeat page furniture.
+Annotations and signatures are not body text and are left out.
 
 Usage::
 
@@ -22,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 import re
 import zipfile
@@ -49,31 +59,39 @@ def _deltas(spec: str | None, count: int) -> list[float]:
     return (out + [last] * count)[:count]
 
 
-def _glyphs(page) -> list[tuple[float, float, float, str]]:
-    """(baseline y, x, size, character) of every glyph on a page."""
+def _matrix(spec: str | None) -> tuple[float, ...]:
+    try:
+        m = tuple(float(v) for v in (spec or "").split())
+    except ValueError:
+        m = ()
+    return m if len(m) == 6 else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _glyphs(page) -> list[tuple[float, float, float, float, str]]:
+    """(baseline y, x, height, width, character) of every glyph on a page."""
     out = []
     for obj in page.iter("{*}TextObject"):
         try:
             bx, by, _, bh = (float(v) for v in (obj.get("Boundary") or "0 0 0 0").split()[:4])
         except ValueError:
             continue
+        a, b, c, d, e, f = _matrix(obj.get("CTM"))
         size = float(obj.get("Size") or obj.get("size") or bh or 1.0)
+        height, width = size * math.hypot(c, d), size * math.hypot(a, b)
         for code in obj.iter("{*}TextCode"):
             text = code.text or ""
             if not text:
                 continue
-            x = bx + float(code.get("X") or 0)
-            y = by + float(code.get("Y") or 0)
+            x, y = float(code.get("X") or 0), float(code.get("Y") or 0)
             for ch, dx in zip(text, [0.0] + _deltas(code.get("DeltaX"), len(text) - 1)):
                 x += dx
-                out.append((y, x, size, ch))
+                out.append((by + b * x + d * y + f, bx + a * x + c * y + e, height, width, ch))
     return out
 
 
-def _page_text(page) -> str:
-    glyphs = sorted(_glyphs(page))
-    lines: list[list[tuple[float, float, float, str]]] = []
-    for g in glyphs:
+def _page_text(glyphs: list[tuple[float, float, float, float, str]]) -> str:
+    lines: list[list[tuple[float, float, float, float, str]]] = []
+    for g in sorted(glyphs):
         if lines and abs(g[0] - lines[-1][0][0]) <= 0.5 * g[2]:
             lines[-1].append(g)
         else:
@@ -82,7 +100,7 @@ def _page_text(page) -> str:
     for line in lines:
         line.sort(key=lambda g: g[1])
         size = max(g[2] for g in line)
-        out.append(Line(line[0][0] - size, line[0][1], line[-1][1] + line[-1][2], size, "".join(g[3] for g in line)))
+        out.append(Line(line[0][0] - size, line[0][1], line[-1][1] + line[-1][3], size, "".join(g[4] for g in line)))
     return "\n".join(paragraphs(out))
 
 
@@ -104,6 +122,12 @@ def _xml(z: zipfile.ZipFile, name: str):
     return etree.fromstring(data, parser)
 
 
+def _part(base: str, loc: str | None) -> str:
+    """A ``BaseLoc`` as a name in the zip: absolute, or relative to the document's folder."""
+    loc = (loc or "").strip()
+    return loc.lstrip("/") if loc.startswith("/") else posixpath.normpath(posixpath.join(base, loc))
+
+
 def read_ofd(raw: bytes) -> Extracted:
     from lxml import etree
 
@@ -116,11 +140,18 @@ def read_ofd(raw: bytes) -> Extracted:
         document = _xml(z, doc_root)
         base = posixpath.dirname(doc_root.lstrip("/"))
         title = next((e.text.strip() for e in root.iter("{*}Title") if e.text and e.text.strip()), "")
+        templates = {t.get("ID"): _part(base, t.get("BaseLoc")) for t in document.iter("{*}TemplatePage")}
+        used: set[str] = set()
         pages = []
         for page in document.iter("{*}Page"):
-            loc = (page.get("BaseLoc") or "").strip()
-            path = loc.lstrip("/") if loc.startswith("/") else posixpath.normpath(posixpath.join(base, loc))
-            pages.append(_page_text(_xml(z, path)))
+            content = _xml(z, _part(base, page.get("BaseLoc")))
+            glyphs = _glyphs(content)
+            for ref in content.iter("{*}Template"):
+                tid = ref.get("TemplateID")
+                if tid in templates and tid not in used:
+                    used.add(tid)
+                    glyphs += _glyphs(_xml(z, templates[tid]))
+            pages.append(_page_text(glyphs))
     except LoadError:
         raise
     except (zipfile.BadZipFile, etree.XMLSyntaxError, ValueError, OSError, EOFError) as exc:

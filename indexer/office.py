@@ -3,7 +3,8 @@ history and feedback, and one answering engine per knowledge base, all
 under one data folder (``PARTYQA_DATA``, default ``data/``):
 
     data/office.sqlite      users, sessions, knowledge bases, grants, history, feedback
-    data/audit.sqlite       the hash-chained audit log
+    data/audit.sqlite       the hash-chained audit log (in the OceanBase database
+                            instead when the index is there: indexer.audit_oceanbase)
     data/partyqa.sqlite     quote baskets (indexer.basket)
     data/kb/<name>/         each added knowledge base's corpus, index and recycle folder
     data/recycle/           the default knowledge base's recycle folder
@@ -29,11 +30,12 @@ from pathlib import Path
 
 from .accounts import LOCAL_ADMIN, Accounts, OfficeError, User
 from .audit import AuditLog
+from .audit_oceanbase import OceanBaseAuditLog
 from .config import Settings
 from .feedback import History
 from .knowledge import KnowledgeBase, KnowledgeBases
 from .service import Engine
-from .store import open_store
+from .store import is_url, open_store
 
 READY_TIMEOUT_S = 600  # a first question may wait for the model and a first build
 
@@ -61,7 +63,9 @@ class Office:
         self.accounts = Accounts(db, session_minutes=self.settings.session_minutes)
         self.kbs = KnowledgeBases(db, self.data_dir, KnowledgeBase.default(corpus, store, self.data_dir))
         self.history = History(db)
-        self.audit = AuditLog(self.data_dir / "audit.sqlite")
+        # A deployment that shares its index in OceanBase shares the audit log there too:
+        # every app process and API worker, on any machine, appends to one chain.
+        self.audit = OceanBaseAuditLog(store) if is_url(store) else AuditLog(self.data_dir / "audit.sqlite")
         self._engines: dict[str, Engine] = {}
         self._embedders: dict = {}
         self._lock = threading.Lock()

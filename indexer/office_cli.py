@@ -12,8 +12,9 @@
 
 Passwords are never arguments (they would stay in the shell history and in
 ``ps``): a terminal prompts twice, otherwise the first line of standard
-input is read. All commands act on ``PARTYQA_DATA`` (default ``data``) and
-are written to the audit log as ``命令行:<system user>``.
+input is read. All commands act on ``PARTYQA_DATA`` (default ``data``), and
+``audit`` on the OceanBase database instead when ``PARTYQA_STORE`` is there;
+they are written to the audit log as ``命令行:<system user>``.
 """
 
 from __future__ import annotations

@@ -71,20 +71,23 @@ def _quantity_pattern(units: str) -> re.Pattern:
     return re.compile(
         rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
         rf"(?P<num>{NUMBER})(?P<mag>(?:[万亿]|[千百](?!瓦|米|克|分点)){{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
-        rf"(?:(?P<unit>{units})(?P<per>(?:[/／]|每)(?:人|户|月|年|天|吨|小时|立方米|平方米|亩|公里|千瓦时))?)?"
+        rf"(?:(?P<unit>{units})(?P<per>(?:[/／]|每)(?:人|户|月|年|天|吨|小时|立方米|平方米|亩|公里|千瓦时))?"
+        # A second measure word in brackets counts the same thing (47.63万户（套）).
+        rf"(?P<alt>[（(](?:{units})[）)])?)?"
     )
 
 
 QUANTITY = _quantity_pattern(UNITS)
 # Keyword-style counts (讲座场次, 调研次数, 参会人数): the count noun names the unit.
 COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期)(?:次|数)(?![\u4e00-\u9fff])")
+# 这几年/近几年/好几年 say when, not how many.
 QUANTITY_Q = re.compile(
-    r"多少|几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
+    r"多少|(?<![这近前好头])几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
     + COUNT_NOUN.pattern
 )
-ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
+ASKED_UNIT = re.compile(rf"(?:多少|(?<![这近前好头])几)(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
 # A compound measure word no list has (多少航次, 几班次): a character and a counter.
-ASKED_COMPOUND = re.compile(r"(?:多少|几)(?P<unit>[\u4e00-\u9fff](?:次|个|辆|台|艘|架|列|项|场|批|件|座|家|人))")
+ASKED_COMPOUND = re.compile(r"(?:多少|(?<![这近前好头])几)(?P<unit>[\u4e00-\u9fff](?:次|个|辆|台|艘|架|列|项|场|批|件|座|家|人))")
 # Bare digits in these contexts are not quantities users ask about.
 NOT_QUANTITY_BEFORE = ("第",)
 

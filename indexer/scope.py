@@ -46,8 +46,13 @@ AREA_WORD = re.compile(r"(?:全|我|本)(省|市|县)")
 # Words that ask for a plan (a target) or for what was done (a result).
 PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|要完成|安排|任务")
 RESULT_WORDS = re.compile(r"(?<![要将])完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计|现在|目前|如今")
+# 完成 is said of targets too (2026年完成水土流失综合治理…): alone it does not make a
+# question about the report's own year ask for a result.
+FIRM_RESULT = re.compile(r"完成了|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计|现在|目前|如今")
 # Words that make a figure a total over years (这五年, “十四五”时期, 累计).
 MULTI_YEAR = re.compile(r"五年|十三五|十四五|十五五|累计|年均")
+# In a question, these years (这几年, 近年来) ask for the same kind of total.
+ASKED_YEARS = re.compile(r"[这近前]几年|这些年|近年来|这些年来")
 # The same without 累计, which also states a stock at one year's end (累计建成5G基站…).
 PERIOD_WORDS = re.compile(r"[两二三四五十]年|十三五|十四五|十五五|十六五|年均")
 _REVIEW_HEAD = re.compile(r"回顾|总结|成绩|过去")
@@ -66,6 +71,7 @@ class Scope:
     period: tuple[int, int] | None = None
     relative: str = ""  # "this" (今年) | "last" (去年) | ""
     tense: str = ""  # "plan" | "review" | "" from the question's own words
+    firm: bool = False  # the review is asked in words that are never said of a target
     multi_year: bool = False  # a total over years is asked (十四五期间, 累计, 五年来)
     area: str = ""  # 市 for 全市/我市, 省 for 全省: the kind of place whose report is asked
     spans: tuple[tuple[int, int], ...] = ()
@@ -185,7 +191,8 @@ def parse_scope(query: str, vocab: Vocabulary) -> Scope:
         national=any(v[0] == "national" for _, _, v in kept),
         bodies=tuple(dict.fromkeys(v[1] for _, _, v in kept if v[0] == "body")),
         years=tuple(dict.fromkeys(years)), period=period, relative=relative, tense=tense,
-        multi_year=bool(period or MULTI_YEAR.search(query)),
+        firm=bool(FIRM_RESULT.search(query)),
+        multi_year=bool(period or MULTI_YEAR.search(query) or ASKED_YEARS.search(query)),
         area=m.group(1) if (m := AREA_WORD.search(query)) else "",
         spans=tuple(sorted(spans)),
     )
@@ -210,6 +217,13 @@ def passage_tense(section: str, doc_year: int | None) -> str:
 # Where a paragraph turns from one period to the other (这五年，… / 一年来，…完成地区生产总值…).
 PERIOD_MARK = re.compile(r"(?P<multi>五年来|这五年|过去五年|近五年|“?十四五”?(?:时期|以来|期间))|"
                          r"(?P<single>一年来|这一年|过去一年|刚刚过去的(?:19|20)\d{2}年)")
+
+
+def spans_years(text: str) -> bool:
+    """Whether ``text`` names years two or more apart (从2020年的75.2岁提升至2025年的…):
+    what it says around them is likely a change over the period."""
+    years = {int(y) for y in re.findall(r"(?<![0-9])((?:19|20)\d{2})年", text)}
+    return bool(years) and max(years) - min(years) >= 2
 
 
 def period_mark(text: str) -> str:
@@ -264,7 +278,8 @@ def doc_tense(scope: Scope, doc_year: int | None) -> str:
         return "review"
     if doc_year is not None and scope.years:
         if doc_year in scope.years:
-            return scope.tense or "plan"
+            # A report's own year is its plan, unless the question firmly asks for a result.
+            return "review" if scope.tense == "review" and scope.firm else "plan"
         if doc_year - 1 in scope.years:
             return "review"
     if scope.period and doc_year is not None and scope.period[1] < doc_year:

@@ -38,6 +38,20 @@ def _zip_kind(raw: bytes) -> str:
     return "zip"
 
 
+def _word97_locked(raw: bytes) -> bool:
+    """A Word 97-2003 (or WPS 文字) file with an opening password: its FIB
+    says so (RC4 or XOR encryption). LibreOffice would only report a failed
+    conversion; this says why."""
+    import msoffcrypto
+    from msoffcrypto.format.doc97 import Doc97File
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(raw))
+        return isinstance(office, Doc97File) and office.is_encrypted()
+    except Exception:  # a damaged container: the converter reports the damage
+        return False
+
+
 def sniff(raw: bytes) -> str:
     """One of :data:`KIND_NAMES`' keys. Text is the fallback: whether it
     really decodes is for the text reader to say."""
@@ -47,7 +61,7 @@ def sniff(raw: bytes) -> str:
     if head.startswith(OLE_MAGIC):
         # Office 2007+ files with a password are OLE containers holding the
         # encrypted package, not Word 97 documents.
-        if "EncryptedPackage".encode("utf-16-le") in raw[:1 << 20]:
+        if "EncryptedPackage".encode("utf-16-le") in raw[:1 << 20] or _word97_locked(raw):
             return "encrypted-office"
         return "ole"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):

@@ -7,6 +7,7 @@ the how-many questions go through a real index and the real model."""
 from __future__ import annotations
 
 import io
+import subprocess
 import tempfile
 import stat
 import zipfile
@@ -82,6 +83,72 @@ def test_docx_table_rows_keep_headers_and_units(tmp_path, settings):
     assert after.section == "一、经济运行"
 
 
+SCIENCE_TABLE = [["指标", "单位", "2025年", "增长"],
+                 ["科技馆接待观众", "万人次", "86.4", "9.7%"],
+                 ["注册科普志愿者", "万人", "12.3", "4.1%"]]
+
+
+def report_with_pdf_table(rows: list[list[str]], caption: str = "表3 科普工作主要指标完成情况表") -> bytes:
+    """A two-page report printed to PDF by LibreOffice; page 2 holds a
+    ruled table (the "Table Grid" style: rules on every cell, as 公文 tables
+    are drawn) between a caption and a closing paragraph."""
+    d = docx.Document()
+    d.add_heading("市科协科普工作报告", level=0)
+    d.add_heading("一、总体情况", level=1)
+    d.add_paragraph(BODY * 2)
+    d.add_page_break()
+    d.add_heading("二、科普阵地建设", level=1)
+    d.add_paragraph("全年科普工作稳步推进，主要指标如下。")
+    d.add_paragraph(caption)
+    t = d.add_table(rows=len(rows), cols=len(rows[0]))
+    t.style = "Table Grid"
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            t.cell(r, c).text = value
+    d.add_paragraph("以上为科普工作主要指标完成情况。")
+    out = io.BytesIO()
+    d.save(out)
+    return convert(out.getvalue(), "docx", "pdf")
+
+
+def test_pdf_table_rows_keep_headers_and_name_the_table_and_page(tmp_path, settings):
+    import pypdf
+
+    pdf = report_with_pdf_table(SCIENCE_TABLE)
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    doc = load_document(tmp_path / "t.pdf", tmp_path, settings=settings)
+    lines = doc.text.split("\n")
+    row = "指标：科技馆接待观众，2025年：86.4万人次，增长：9.7%"
+    assert row in lines and "指标：注册科普志愿者，2025年：12.3万人，增长：4.1%" in lines
+    assert doc.text.count("86.4") == 1  # the table is read once, as rows, not also as loose text
+    # Text outside the table is pypdf's own reading, line for line; its table lines give way to the rows.
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert doc.text[:doc.page_starts[1]] == reader.pages[0].extract_text() + "\n"
+    page2 = reader.pages[1].extract_text().split("\n")
+    at = next(i for i, l in enumerate(page2) if l.startswith("指标"))
+    assert page2[at - 1].endswith("科普工作主要指标完成情况表")  # the caption stays a line of text
+    assert doc.text[doc.page_starts[1]:].split("\n") == page2[:at] + lines[lines.index(row):lines.index(row) + 2] + \
+        page2[at + len(SCIENCE_TABLE):]
+    exact_offsets(doc)
+    hit = next(c for c in chunk_document(doc) if c.text == row)
+    assert hit.section == "二、科普阵地建设 > 表3 科普工作主要指标完成情况表" and hit.page == 2
+    after = next(c for c in chunk_document(doc) if "以上为科普工作" in c.text)
+    assert after.section == "二、科普阵地建设"
+
+
+def test_pdf_table_across_a_page_break_keeps_its_name_and_header(tmp_path, settings):
+    rows = [["区县", "科普基地（个）", "科普活动（场）"]] + [[f"第{i}区", str(10 + i), str(100 + i)] for i in range(1, 71)]
+    (tmp_path / "t.pdf").write_bytes(report_with_pdf_table(rows, "表4 各区县科普阵地一览"))
+    doc = load_document(tmp_path / "t.pdf", tmp_path, settings=settings)
+    assert len(doc.page_starts) == 3 and len(doc.tables) == 2  # one table, cut by the page break
+    assert {t.name for t in doc.tables} == {"表4 各区县科普阵地一览"}
+    last = "区县：第70区，科普基地（个）：80个，科普活动（场）：170场"
+    assert last in doc.text.split("\n")
+    exact_offsets(doc)
+    hit = next(c for c in chunk_document(doc) if c.text == last)
+    assert hit.page == 3 and hit.section.endswith("表4 各区县科普阵地一览")
+
+
 @pytest.mark.parametrize("suffix", [".doc", ".wps"])
 def test_word97_and_wps_keep_headings_and_tables(tmp_path, suffix, settings):
     # LibreOffice writes the Word 97 binary; WPS 文字 saves the same OLE format under .wps.
@@ -141,6 +208,81 @@ def test_corrupt_or_locked_files_of_each_type_are_skipped_and_the_rest_indexes(t
     assert "加密" in reasons["locked.docx"] and "加密" in reasons["locked.wps"] and "加密" in reasons["locked.pdf"]
     assert "损坏" in reasons["cut.pdf"] and "损坏" in reasons["cut.png"] and "损坏" in reasons["cut.ofd"]
     assert "损坏" in reasons["cut.zip"]
+
+
+# A LibreOffice Basic macro that saves a document with an opening password:
+# LibreOffice encrypts Word 97 files with RC4 (CryptoAPI), as Word does.
+SAVE_LOCKED = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub SaveLocked(src As String, dst As String, password As String)
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  load(0).Name = &quot;Hidden&quot;
+  load(0).Value = True
+  doc = StarDesktop.loadComponentFromURL(ConvertToURL(src), &quot;_blank&quot;, 0, load())
+  Dim save(1) As New com.sun.star.beans.PropertyValue
+  save(0).Name = &quot;FilterName&quot;
+  save(0).Value = &quot;MS Word 97&quot;
+  save(1).Name = &quot;Password&quot;
+  save(1).Value = password
+  doc.storeToURL(ConvertToURL(dst), save())
+  doc.close(True)
+  StarDesktop.terminate()
+End Sub
+</script:module>
+"""
+
+
+def locked_word97(source_docx: bytes, password: str) -> bytes:
+    """A Word 97 .doc with an opening password, saved by LibreOffice (a macro
+    in a fresh profile: the command line has no password option)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "src.docx").write_bytes(source_docx)
+        base = [soffice(), "--headless", "--norestore", "--nologo",
+                f"-env:UserInstallation={(work / 'profile').as_uri()}"]
+        run = dict(cwd=tmp, env={"HOME": tmp, "PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL,
+                   capture_output=True, timeout=120)
+        subprocess.run(base + ["--terminate_after_init"], **run)
+        (work / "profile" / "user" / "basic" / "Standard" / "Module1.xba").write_text(SAVE_LOCKED, encoding="utf-8")
+        subprocess.run(base + [f'macro:///Standard.Module1.SaveLocked("{work / "src.docx"}",'
+                               f'"{work / "locked.doc"}","{password}")'], **run)
+        return (work / "locked.doc").read_bytes()
+
+
+def zip_locked(entries: dict[str, bytes], password: str) -> bytes:
+    """A zip whose members are encrypted (ZipCrypto), written by Info-ZIP's zip."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in entries.items():
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / name).write_bytes(data)
+        subprocess.run(["zip", "-q", "-r", "-P", password, "out.zip", *entries], cwd=tmp, check=True, timeout=60)
+        return (Path(tmp) / "out.zip").read_bytes()
+
+
+def test_password_protected_word97_ofd_and_zip_are_skipped_and_the_rest_indexes(tmp_path, settings):
+    import msoffcrypto
+
+    good = word_report("好报告", "一、概况", "全年开展活动18项。")
+    locked = locked_word97(word_report("机密报告", "一、概况", "全年开展活动27项。"), "mima2026")
+    assert msoffcrypto.OfficeFile(io.BytesIO(locked)).is_encrypted()  # really encrypted, not just damaged
+    # LibreOffice headless has no one to ask for the password: it refuses at once (no timeout).
+    with pytest.raises(LoadError, match="无法转换"):
+        convert(locked, "doc", "docx")
+    (tmp_path / "good.docx").write_bytes(good)
+    (tmp_path / "locked.doc").write_bytes(locked)
+    (tmp_path / "locked.wps").write_bytes(locked)  # WPS 文字 saves the same encrypted OLE format
+    (tmp_path / "locked.ofd").write_bytes(zip_locked({
+        "OFD.xml": b"<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'><ofd:DocBody>"
+                   b"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        "Doc_0/Document.xml": b"<ofd:Document xmlns:ofd='http://www.ofdspec.org/2016'/>"}, "mima2026"))
+    (tmp_path / "locked.zip").write_bytes(zip_locked({"a.txt": "全年开展活动36项。".encode()}, "mima2026"))
+    result = load_corpus_unpacked(tmp_path, settings)
+    assert [d.path for d in result.documents] == ["good.docx"]
+    reasons = {s.path: s.reason for s in result.skipped}
+    assert reasons["locked.doc"] == reasons["locked.wps"] == "文件设有打开密码（已加密），无法读取，已跳过"
+    assert reasons["locked.ofd"] == "OFD 文件已加密，无法读取，已跳过"
+    assert reasons["locked.zip/a.txt"] == "已加密，无法解压"
 
 
 def test_a_converter_that_overruns_is_killed_and_the_file_skipped(tmp_path, settings):
@@ -299,6 +441,64 @@ def ofd_of(paragraphs: list[str]) -> bytes:
     return ofd
 
 
+OFD_NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+
+
+def ofd_text_object(id_: int, x: float, y: float, size: float, text: str, ctm: str = "") -> str:
+    """A GB/T 33190 TextObject: glyphs ``size`` apart from (0, size) in the object's space."""
+    ctm = f' CTM="{ctm}"' if ctm else ""
+    return (f'<ofd:TextObject ID="{id_}" Boundary="{x} {y} 170 {size * 2}" Font="1" Size="{size}"{ctm}>'
+            f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{size}" DeltaX="g {len(text) - 1} {size}">'
+            f'{text}</ofd:TextCode></ofd:TextObject>')
+
+
+def ofd_page(objects: list[str], template: str = "") -> str:
+    ref = f'<ofd:Template TemplateID="{template}" ZOrder="Background"/>' if template else ""
+    return (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {OFD_NS}>{ref}<ofd:Content>'
+            f'<ofd:Layer ID="90" Type="Body">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>')
+
+
+def test_ofd_template_page_and_scaled_text_objects(tmp_path):
+    # Built by hand to GB/T 33190-2016 (no installable writer makes templates
+    # or CTMs): the red 版头 and 发文字号 live in a template page that both
+    # pages use; one line is written at twice its size and scaled by a CTM,
+    # and the 版头 is condensed horizontally, as 公文 writers do.
+    o = ofd_text_object
+    files = {
+        "OFD.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {OFD_NS} Version="1.0" DocType="OFD"><ofd:DocBody>'
+                   '<ofd:DocInfo><ofd:DocID>6c3c2d5e0b1a4f7e9d8c7b6a5f4e3d2c</ofd:DocID></ofd:DocInfo>'
+                   '<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
+        "Doc_0/Document.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {OFD_NS}><ofd:CommonData>'
+                              '<ofd:MaxUnitID>99</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>'
+                              '</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>'
+                              '<ofd:TemplatePage ID="2" BaseLoc="Tpls/Tpl_0/Content.xml" ZOrder="Background"/>'
+                              '</ofd:CommonData><ofd:Pages><ofd:Page ID="3" BaseLoc="Pages/Page_0/Content.xml"/>'
+                              '<ofd:Page ID="4" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages></ofd:Document>',
+        "Doc_0/PublicRes.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res {OFD_NS} BaseLoc="Res"><ofd:Fonts>'
+                               '<ofd:Font ID="1" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>',
+        "Doc_0/Tpls/Tpl_0/Content.xml": ofd_page([o(10, 39, 30, 15, "武汉市科学技术协会文件", ctm="0.8 0 0 1 0 0"),
+                                                   o(11, 77, 60, 5.6, "武科协发〔2026〕3号")]),
+        "Doc_0/Pages/Page_0/Content.xml": ofd_page([
+            o(20, 42.6, 80, 7.8, "关于院士专家工作站建设情况的报告"),
+            o(21, 37.2, 100, 5.6, "全市科协系统坚持以习近平新时代中国特色社会主义思"),
+            o(22, 26, 108, 5.6, "想为指导，全年新建院士专家工作站17家，引进高层次人"),
+            o(23, 26, 116, 5.6, "才团队。"),
+            # Read without its CTM this object would sit 5.6 lower and run over "46个。".
+            o(24, 37.2, 124, 11.2, "全市共有科普基地", ctm="0.5 0 0 0.5 0 0"),
+            o(25, 82, 124, 5.6, "46个。")], template="2"),
+        "Doc_0/Pages/Page_1/Content.xml": ofd_page([o(30, 37.2, 40, 5.6, "特此报告。")], template="2"),
+    }
+    (tmp_path / "通知.ofd").write_bytes(_zip(list(files.items())))
+    doc = load_document(tmp_path / "通知.ofd", tmp_path)
+    assert doc.text.split("\n") == [
+        "武汉市科学技术协会文件", "武科协发〔2026〕3号", "关于院士专家工作站建设情况的报告",
+        "全市科协系统坚持以习近平新时代中国特色社会主义思想为指导，全年新建院士专家工作站17家，引进高层次人才团队。",
+        "全市共有科普基地46个。", "特此报告。"]
+    assert doc.text[doc.page_starts[1]:] == "特此报告。"  # the template's text once, where it is first used
+    assert (doc.title, doc.body) == ("关于院士专家工作站建设情况的报告", "武汉市科学技术协会")
+    exact_offsets(doc)
+
+
 BODY = "全市科协系统坚持以习近平新时代中国特色社会主义思想为指导，深入贯彻落实党的二十大精神，团结引领广大科技工作者建功立业。"
 
 
@@ -321,6 +521,7 @@ def formats_index(tmp_path_factory, embedder):
     (corpus / "扫描件.pdf").write_bytes(format_bench.make_scanned_pdf(convert(_docx_pages(
         [["市科协人才工作报告", BODY * 3], ["二、人才培养", "全年培训基层科普骨干5280人次，人才队伍不断壮大。" + BODY]]),
         "docx", "pdf"), {1}))
+    (corpus / "科普指标.pdf").write_bytes(report_with_pdf_table(SCIENCE_TABLE))
     (corpus / "公文.ofd").write_bytes(ofd_of(
         ["市科协关于院士专家工作站建设情况的报告", BODY, "全年新建院士专家工作站17家，引进高层次人才团队。"]))
     index = tmp_path_factory.mktemp("formats-index")
@@ -336,6 +537,7 @@ def formats_index(tmp_path_factory, embedder):
     ("计划举办科技周活动多少场？", "120场", "网页.html", "二、今年安排"),
     ("科普受众有多少万人次？", "736.5万人次", "网页.html", "表2 科普指标完成情况表"),
     ("全年培训基层科普骨干多少人次？", "5280人次", "扫描件.pdf", "第2页"),
+    ("科技馆接待观众多少万人次？", "86.4万人次", "科普指标.pdf", "表3 科普工作主要指标完成情况表，第2页"),
     ("新建院士专家工作站多少家？", "17家", "公文.ofd", "第1页"),
 ])
 def test_each_format_answers_how_many_with_a_citation(formats_index, question, figure, doc, where):
@@ -349,8 +551,7 @@ def test_each_format_answers_how_many_with_a_citation(formats_index, question, f
     source = load_document(corpus / doc, corpus).text  # read again: the quote is the extracted text itself
     assert source[best.start:best.end] == figure and source[hit.chunk.start:hit.chunk.end] == hit.chunk.text
     assert where in best.citation
-    if doc.endswith(".pdf"):
-        assert "OCR识别文字" in best.citation
+    assert ("OCR识别文字" in best.citation) == (doc == "扫描件.pdf")
 
 
 def test_upload_sniffs_the_new_types_from_content(tmp_path, settings):

@@ -207,3 +207,45 @@ def test_cli_filters_by_place_and_year(gov_answerer, gov_corpus, tmp_path):
     assert all(h["doc"] == "浙江省_2026政府工作报告.txt" for h in r["hits"])
     bad = run("城镇新增就业目标是多少", "--place", "吉林")
     assert bad.returncode == 2 and "没有符合" in bad.stderr
+
+
+@pytest.mark.parametrize("question, answer", [
+    # each item of a list has its own object (新增2个国家区域医疗中心、40个国家临床重点专科)
+    ("重庆新增了多少个国家临床重点专科", "40个"),
+    # 分别: names and figures pair up in order
+    ("重庆工业投资增长多少", "8.5%"),
+    ("重庆基础设施投资增长多少", "3.2%"),
+    # 完成 is said of targets too: the report's own year asks for its plan
+    ("重庆2026年完成老旧小区改造多少个", "600个"),
+    # words side by side look up a figure, not a sentence
+    ("重庆 辐射全国 铁路站点", "164个"),
+])
+def test_figures_belong_to_their_list_item(gov_answerer, question, answer):
+    r = gov_answerer.ask(question)
+    assert r.found, r.message
+    assert r.answers[0].text == answer
+
+
+def test_totals_increments_and_the_asked_noun(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "市科协2025年工作总结.txt").write_text(
+        "市科协2025年工作总结\n\n一、主要工作\n\n"
+        "科普阵地持续扩容，新增国家级科普教育基地3个，总数达到15个；科普大篷车巡展覆盖全部乡镇。\n\n"
+        "联合金融机构设立科技创新基金4只、总规模2.6亿元，支持科技型企业126家。\n\n"
+        "近几年，全市累计培训基层科普骨干2.3万人次。\n", encoding="utf-8")
+    index = tmp_path / "index"
+    build_index(corpus, index, embedder=embedder)
+    answerer = Answerer(Searcher.open(index, embedder=embedder))
+    assert answerer.ask("国家级科普教育基地总数是多少个").answers[0].text == "15个"
+    assert answerer.ask("新增了多少个国家级科普教育基地").answers[0].text == "3个"
+    assert answerer.ask("科技创新基金的总规模是多少").answers[0].text == "2.6亿元"
+    assert answerer.ask("设立了多少只科技创新基金").answers[0].text == "4只"
+
+
+def test_these_years_say_when_and_bracketed_measure_words_are_kept():
+    # 这几年 is a time, not a question of how many years
+    assert asked_unit("这几年关停或搬走了多少家化工企业") == "家"
+    assert asked_unit("近几年开展了哪些活动") is None
+    assert [m.group(0) for m in quantities("累计完成棚户区改造47.63万户（套）、老旧小区改造68.56万户")] == [
+        "47.63万户（套）", "68.56万户"]

@@ -24,14 +24,20 @@ from ..indicators import SYNONYMS, forms, mentions
 from ..keywords import STOPWORDS, word_tokens
 from ..quantities import CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, unit_score
 from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
-                     passage_period, passage_tense, period_mark)
+                     passage_period, passage_tense, period_mark, spans_years)
 
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # A level reached at the end of a period (提升至82.5岁, 突破7万元) is also that year's level;
 # a flow over the period (累计, 新增, 五年…) is not.
 REACHED_BEFORE = re.compile(r"(?:至|到|达到|达|突破|超过|增至)(?:了)?(?:近|约|超过|超)?$")
 FLOW_WORDS = re.compile(r"累计|新增|新设|共计|总计|合计|[两二三四五十]年|年均|十[三四五]五")
-CONTINUES = re.compile(r"\s*(?:达到|达|为|增长|同比|比上年|较上年|占)")
+CONTINUES = re.compile(r"\s*(?:达到|达|为|增长|同比|比上年|较上年|占|总数|总量|总规模|累计)")
+# The noun a question asks the figure of (总规模是多少, 总数): a figure right after it in the text is that one.
+ASKED_NOUN = re.compile(r"规模|总数|总量|总额|金额|数量")
+# A total is not what was added in the year (新增…12个，总数达到22个), nor the reverse.
+TOTAL_Q = re.compile(r"总数|总量|一共|共有|总共|总计|合计|累计")
+INCREMENT = re.compile(r"新增|新建|新认定|新设")
+RESPECTIVELY = re.compile(r"分别(?:为|是|达到|达|增长|下降|提高到|提高|提升至|降低|降至|占|突破|超过)?")
 # Ranks that qualify a count (国家级 vs 市级 bases): a clause of another rank does not answer.
 RANK = re.compile(r"(?:国家|国际|省|市|县|区|乡镇|村)级")
 # Verbs and particles that link an indicator to its figure (生产总值达到…, 增长…).
@@ -73,6 +79,10 @@ class AnswerParams:
     min_object_paraphrase: float = 0.15
     paraphrase_cosine: float = 0.90
     other_doc_share: float = 0.8  # another document's answer is shown when it scores this close
+    asked_noun: float = 1.0  # the figure right after the asked noun (总规模934亿元 for 总规模是多少)
+    total_vs_increment: float = 0.5  # an increment for a total asked, or the reverse
+    other_item: float = 0.5  # weight of a question word found only in another item of the figure's list
+    area_unit: float = 0.5  # an area (6200万亩) when the question does not ask one
     # How a span's clause matches the question (score_spans): a question word in the
     # clause counts 1 + near / (1 + distance / near_chars), so up to three times
     # when it stands right next to the span; elsewhere in the sentence, ``elsewhere``.
@@ -82,6 +92,9 @@ class AnswerParams:
     shared_bigrams: float = 0.3  # times the share of the question's character bigrams in the sentence
     hit_rank: float = 0.5  # times 1 / rank of the passage in the search results
     wrong_unit: float = 1.0  # a span of another unit than the one asked (13人次 for 多少位)
+    # A question word in the figure's own item of a list paired by 分别 counts this many
+    # times (供电可靠率、自来水普及率分别达99.9%、94.5%), once elsewhere in the clause.
+    paired_item: float = 3.0
     sentence_hits: int = 3  # passages a sentence answer is taken from
     sentence_rank: float = 1.0  # a sentence answer's score: times 1 / rank of its passage
 
@@ -264,6 +277,29 @@ def time_fit(ctx, hit, match: ScopeMatch) -> float | None:
     return 0.0 if have else -ctx.params.unknown_time
 
 
+def list_item(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[int, int, bool]:
+    """Where the item of a list, within clause ``cl``, that the figure ``m``
+    belongs to stands: its own 、-separated item (30个城市更新重点片区), with
+    the item before when it has no subject (突破2万亿元、达到23562亿元), or,
+    after 分别, the name in the same place (供电可靠率、自来水普及率分别达99.9%、94.5%),
+    flagged True: its words belong to the figure however far they stand."""
+    a = max(cl[0], sent.rfind("、", cl[0], m.start()) + 1)
+    b = sent.find("、", m.end(), cl[1])
+    b = cl[1] if b < 0 else b
+    resp = RESPECTIVELY.search(sent, cl[0], cl[1])
+    if resp and resp.end() <= m.start():
+        names = [n.start() for n in re.finditer(r"[^、]+", sent[cl[0]:resp.start()])]
+        values = sent[resp.end():cl[1]].count("、") + 1
+        at = sent.count("、", resp.end(), m.start())
+        if len(names) == values and at < values:
+            start = cl[0] + names[at]
+            end = sent.find("、", start, resp.start())
+            return start, resp.start() if end < 0 else end, True
+    while a > cl[0] and CONTINUES.match(sent, a):
+        a = max(cl[0], sent.rfind("、", cl[0], a - 1) + 1)
+    return a, b, False
+
+
 def qualified_head(query: str, objects: dict[str, float]) -> tuple[str, str]:
     """The object word right before the question word (游客 in 接待入境游客多少人次)
     and the object word right before it (入境), when the question has both."""
@@ -315,6 +351,8 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     single_year = bool(match.scope.years or match.scope.relative) and not wants_period
     money = bool(MONEY_Q.search(query)) and asked is None
     ranks = set(RANK.findall(query))
+    noun = ASKED_NOUN.search(query)
+    total_asked, increment_asked = bool(TOTAL_Q.search(query)), bool(INCREMENT.search(query))
     qualifier, head = qualified_head(query, objects)
     cands: list[Candidate] = []
     for hi, h in enumerate(hits):
@@ -335,12 +373,13 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             para = passage_period(h.chunk.section, "")
             if opening := period_lead(lead + sent):
                 para = passage_period(opening)
-            loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead))
+            loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead) or spans_years(lead + sent))
             for m in spans(sent):
                 unit = m.groupdict().get("unit") or ""
                 # Object match: question words in the same clause, nearer is better.
                 ci = next((i for i, (a, b) in enumerate(clauses) if a <= m.start() < b), None)
                 cl = clauses[ci] if ci is not None else (0, len(sent))
+                own = sent[cl[0]:m.start()]
                 if ci and CONTINUES.match(sent, cl[0]):
                     # …迈上6万亿元台阶，达到62661亿元: a clause with no subject continues the one before.
                     cl = (clauses[ci - 1][0], cl[1])
@@ -348,8 +387,16 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 # Object match in [0, 1 + near]: weighted share of question words in the
                 # same clause, nearer ones counting up to three times.
                 obj = 0.0
+                # The item of a list the figure stands in (55个扩面试点项目、30个城市更新重点片区):
+                # words of the other items are about their own figures.
+                item_at = list_item(sent, cl, m)
+                item = sent[item_at[0]:item_at[1]]
                 for t, w in terms.items():
-                    if mentions(clause, t):
+                    if mentions(clause, t) and not mentions(item, t):
+                        w *= p.other_item
+                    if item_at[2] and mentions(clause, t):
+                        obj += w * (p.paired_item if mentions(item, t) else 1.0)
+                    elif mentions(clause, t):
                         # The nearest occurrence, not the first: a word repeated in
                         # the clause counts where it stands next to this number.
                         dist = min(min(abs(pos - m.end()), abs(m.start() - (pos + len(f))))
@@ -367,7 +414,11 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 score += p.hit_rank * rank_bonus + fit
                 # A word right before the object that the question does not have
                 # names another indicator (人均地区生产总值 is not 地区生产总值).
-                score -= p.extra_word * len(modifiers(sent, objects, cl[0], m.start()))
+                # Only within the figure's own item when it names the object: the items
+                # before it have their own objects.
+                own_item = (item_at[0] if item_at[0] <= m.start() and any(mentions(item, t) for t in objects)
+                            else cl[0])
+                score -= p.extra_word * len(modifiers(sent, objects, own_item, m.start()))
                 # A five-year figure never answers for one year, nor the reverse; a loose
                 # sign (累计, 年均 elsewhere in the sentence) only counts against it.
                 period = "multi" if PERIOD_WORDS.search(clause) else period_mark(lead + sent[:m.start()]) or para
@@ -380,6 +431,10 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                     continue
                 if single_year and loose_period or wants_period and not (loose_period or period):
                     score -= p.period_mismatch
+                if noun and noun.group(0) in sent[max(0, m.start() - 6):m.start()]:
+                    score += p.asked_noun
+                if total_asked != increment_asked and (INCREMENT.search(own) if total_asked else TOTAL_Q.search(own)):
+                    score -= p.total_vs_increment
                 if money and unit.endswith("元"):
                     score += p.money_unit
                 if head and mentions(clause, head) and not mentions(clause, qualifier):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from ..quantities import QUANTITY_Q, RATE_UNITS, asked_unit, holds_asked_quantity, quantities, unit_score
@@ -113,12 +114,15 @@ class Quantity(Kind):
 
         def level(unit: str) -> bool:
             # 连续20年 is how long, not how much, unless the question asks how long.
-            return (unit not in RATE_UNITS and (time_asked or unit not in TIME_UNITS)
-                    and (area_asked or not unit.endswith(AREA_UNITS)))
+            return unit not in RATE_UNITS and (time_asked or unit not in TIME_UNITS)
 
         # A growth rate is not an amount: 地区生产总值是多少 is never answered by 增长5.3%.
         # 提高多少 may be either (5% or 24元): an amount only when no rate is stated.
         found = self.score(ctx, query, hits, match)
+        if not area_asked:
+            # 播种面积6200万亩 does not answer 粮食产量, but 高标准农田4808万亩 is what 高标准农田 asks.
+            found = sorted((replace(c, score=c.score - ctx.params.area_unit) if c.unit.endswith(AREA_UNITS) else c
+                            for c in found), key=lambda c: -c.score)
         find = lambda ok: stated(ctx, query, hits, [c for c in found if ok(c.unit)])
         if measure == "rate":
             cands = find(rate) or find(level)
@@ -154,7 +158,10 @@ class Indicator(Quantity):
 
     def detect(self, query: str) -> bool:
         bare = re.sub(r"[\s\d年？?。！!，,]+$", "", query)
-        return not INTERROGATIVE.search(query) and bool(INDICATOR.search(bare) or re.search(r"(?:19|20)\d{2}|目标", query))
+        # Words put side by side (贵州 城镇地下管网 十四五) look up a fact: a figure when one is stated.
+        keywords = len(query.split()) >= 2
+        return not INTERROGATIVE.search(query) and bool(keywords or INDICATOR.search(bare)
+                                                        or re.search(r"(?:19|20)\d{2}|目标", query))
 
     def prefers(self, query: str) -> Callable[[str], bool] | None:
         return None  # retrieval lifts passages only for a unit a question names (多少项)

@@ -41,7 +41,7 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -186,6 +186,51 @@ class OceanBaseStore:
         row = self._current_row_or_none()
         return Manifest.from_json(row[3]) if row else None
 
+    def create_database(self) -> None:
+        """The database itself, for whichever writer comes first (a build, the audit log)."""
+        conn = self._connect(None)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.loc.database}`")
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Callable[..., list[tuple]]]:
+        """One transaction on this thread's connection, committed when the
+        block ends and rolled back if it raises; yields ``run(sql, args) -> rows``.
+        Unlike :meth:`query` nothing is retried: a dropped connection has
+        rolled the transaction back, and only the caller can redo it."""
+        import pymysql
+
+        conn = self._conn()
+        try:
+            conn.ping(reconnect=False)  # an idle connection the server closed fails here, not halfway
+        except pymysql.err.Error:
+            self._local.conn = None
+            conn = self._conn()
+
+        def run(sql: str, args=None) -> list[tuple]:
+            with conn.cursor() as cur:
+                cur.execute(sql, args)
+                return list(cur.fetchall())
+
+        try:
+            conn.begin()
+            yield run
+            conn.commit()
+        except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
+            self._local.conn = None
+            with contextlib.suppress(Exception):
+                conn.close()
+            log.warning("transaction failed: %r", exc)
+            raise StoreUnavailable(f"OceanBase 数据库 {self.label} 上的操作未能完成（连接中断或等待锁超时）。"
+                                   "请检查数据库服务后重试。") from None
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            raise
+
     @contextlib.contextmanager
     def build_lock(self) -> Iterator[None]:
         """A row lock held by the build's own open transaction: a second build
@@ -194,11 +239,10 @@ class OceanBaseStore:
         would outlive a killed build.)"""
         import pymysql
 
-        admin = self._connect(None)
+        self.create_database()
+        admin = self._connect(self.loc.database)
         try:
             with admin.cursor() as cur:
-                cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.loc.database}`")
-                cur.execute(f"USE `{self.loc.database}`")
                 cur.execute("CREATE TABLE IF NOT EXISTS partyqa_lock (id INT PRIMARY KEY)")
                 cur.execute("SELECT COUNT(*) FROM partyqa_lock")
                 if cur.fetchone()[0] == 0:  # a plain read: it does not wait on a held lock
