@@ -156,7 +156,10 @@ def _vary_figures(text: str, rng: random.Random) -> str:
         s = m.group()
         if _YEAR.match(text, m.start()) and len(s) == 4:
             return s
-        value = float(s) * rng.uniform(0.5, 1.8)
+        percent = text.startswith("%", m.end())
+        value = float(s) * (rng.uniform(0.8, 1.2) if percent else rng.uniform(0.5, 1.8))
+        if percent and float(s) <= 100:
+            value = min(value, 100.0)  # a share stays a share
         if "." in s:
             return f"{value:.{len(s.split('.')[1])}f}"
         return str(max(1, round(value)))
@@ -195,14 +198,20 @@ def _base(i: int, seed: int, shape: Shape, sources: tuple[Source, ...]) -> tuple
     return name, "\n".join(lines) + "\n", year
 
 
+def _is_draft(i: int, seed: int) -> bool:
+    return i > 0 and random.Random(f"{seed}:{i}:dup").random() < 1 / 12
+
+
 def document(i: int, *, seed: int = 0, shape: Shape = SHORT, sources: list[Path] | None = None) -> tuple[str, str]:
     """Document ``i`` of the generated corpus: (relative path, text). About
     one in twelve is a revised draft of an earlier document: the same text
     with one figure changed and the draft named in its title."""
     pool = _load(tuple(str(s) for s in (sources or default_sources())))
-    rng = random.Random(f"{seed}:{i}:dup")
-    if i > 0 and rng.random() < 1 / 12:
+    if _is_draft(i, seed):
+        rng = random.Random(f"{seed}:{i}:draft")
         j = rng.randrange(i)
+        while _is_draft(j, seed):  # a draft of a report that is in the corpus as written
+            j = rng.randrange(i)
         name, text, _ = _base(j, seed, shape, pool)
         title, rest = text.split("\n", 1)
         figures = list(_FIGURE.finditer(rest))
