@@ -71,13 +71,13 @@ def markdown_table(res: dict) -> str:
                          f"| {m['quantity_exact_match']} | {m['unanswerable_refused']} | {load} |")
     sg = res.get("scale_corpus")
     if sg:
-        lines += ["\n**Generated corpus at scale** (bench/scale_corpus.py: short recombined reports; CLI builds; "
-                  "hybrid search, warm, in a fresh process)\n",
-                  "| documents | passages | precision | build s | passages/s | index MB | add one s | no-change s "
-                  "| search RSS MB | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [f"\n**Generated corpus at scale** (bench/scale_corpus.py: short recombined reports; CLI builds; "
+                  f"hybrid search, warm, in a fresh process; {sg[0].get('cpu', '')})\n",
+                  "| documents | passages | precision | build s | passages/s | index MB | manifest KB | add one s "
+                  "| no-change s | search RSS MB | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in sg:
             lines.append(f"| {r['documents']} | {r['passages']} | {r['precision']} | {r['build_s']} | {r['passages_per_s']} "
-                         f"| {r['index_mb']} | {r['add_one_s']} | {r['no_change_s']} | {r['search_rss_mb']} "
+                         f"| {r['index_mb']} | {r['manifest_kb']} | {r['add_one_s']} | {r['no_change_s']} | {r['search_rss_mb']} "
                          f"| {r['query_p50_ms']} | {r['query_p95_ms']} |")
     sc = res.get("scale")
     if sc:

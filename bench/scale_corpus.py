@@ -246,6 +246,13 @@ QUERIES = ["全市开展了多少项科普活动", "科技志愿服务", "学会
            "科普示范基地", "党风廉政建设", "年度工作要点", "创新驱动助力工程", "科技经费投入", "干部队伍建设"]
 
 
+def cpu() -> str:
+    """The CPU's model name, and whether it has native bf16 (which decides the precision)."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), "unknown")
+    return f"{name}, {os.cpu_count()} cores" + (", avx512_bf16" if "avx512_bf16" in info else ", no native bf16")
+
+
 def _dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -286,6 +293,8 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
     """For each size: generate, build with the CLI (a fresh process, as an
     operator would), then add one document and rebuild, then a no-change
     build; then hybrid query p50/p95 (warm) and peak RSS of a searching process."""
+    from indexer.store import open_store
+
     workdir = Path(workdir)
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     rows = []
@@ -295,9 +304,9 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
             shutil.rmtree(p, ignore_errors=True)
         generate(n, corpus, seed=seed, shape=shape)
         build_s, _ = _cli(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"], env)
-        manifest = json.loads((index / "versions" / (index / "CURRENT").read_text().strip() / "manifest.json")
-                              .read_text(encoding="utf-8"))
-        size = _dir_bytes(index / "versions" / (index / "CURRENT").read_text().strip())
+        store = open_store(index)
+        manifest = store.current_manifest()
+        live = index / "versions" / store.current_name()  # the live version only, not the ones kept for readers
         generate(n + 1, corpus, seed=seed, shape=shape, start=n)
         add_s, add_out = _cli(["build", "--corpus", str(corpus), "--index", str(index)], env)
         same_s, _ = _cli(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"], env)
@@ -307,9 +316,11 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
         row = {"documents": n, "passages": manifest["counts"]["chunks"], "build_s": round(build_s, 1),
                "precision": manifest["model"].get("precision", ""),
                "passages_per_s": round(manifest["counts"]["chunks"] / build_s, 1),
-               "index_mb": round(size / 2**20, 2), "add_one_s": round(add_s, 1),
+               "index_mb": round(_dir_bytes(live) / 2**20, 2),
+               "manifest_kb": round(sum(p.stat().st_size for p in live.glob("manifest*")) / 1024, 1),
+               "add_one_s": round(add_s, 1),
                "add_one_report": next((x for x in add_out.splitlines() if "新计算向量" in x), ""),
-               "no_change_s": round(same_s, 2), **json.loads(probe.stdout.strip().splitlines()[-1])}
+               "no_change_s": round(same_s, 2), **json.loads(probe.stdout.strip().splitlines()[-1]), "cpu": cpu()}
         rows.append(row)
         log(f"  {row}")
     return rows
