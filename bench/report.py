@@ -96,7 +96,8 @@ def plot(res: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    grown = res.get("scale_corpus")
+    fig, axes = plt.subplots(1, 3 if grown else 2, figsize=(16.5 if grown else 11, 4.2))
     ax = axes[0]
     for qs_name, marker in (("cmrc2018-dev", "o"), ("reports", "s"), ("reports-heldout", "^")):
         r = res["quality"].get(qs_name)
@@ -119,6 +120,18 @@ def plot(res: dict, path: str) -> None:
     ax.set_ylabel("search p50 (ms)")
     ax.set_title("latency vs index size")
     ax.legend()
+    if grown:
+        # Cost curves against corpus size: build time, index size, search memory, query latency.
+        ax = axes[2]
+        docs = [r["documents"] for r in grown]
+        for key, label in (("build_s", "build s"), ("index_mb", "index MB"), ("search_rss_mb", "search RSS MB"),
+                           ("query_p50_ms", "hybrid p50 ms"), ("query_p95_ms", "hybrid p95 ms")):
+            ax.plot(docs, [r[key] for r in grown], marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("generated reports")
+        ax.set_title("cost vs corpus size")
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
