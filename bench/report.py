@@ -70,6 +70,16 @@ def markdown_table(res: dict) -> str:
             load = " | ".join(f"{r['p50_ms']}/{r['p95_ms']}, {r['qps']}" for r in m["load"])
             lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['mrr@10']:.4f} "
                          f"| {m['quantity_exact_match']} | {m['unanswerable_refused']} | {load} |")
+    sg = res.get("scale_corpus")
+    if sg:
+        lines += [f"\n**Generated corpus at scale** (bench/scale_corpus.py: short recombined reports; CLI builds; "
+                  f"hybrid search, warm, in a fresh process; {sg[0].get('cpu', '')})\n",
+                  "| documents | passages | precision | build s | passages/s | index MB | manifest KB | add one s "
+                  "| no-change s | search RSS MB | p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in sg:
+            lines.append(f"| {r['documents']} | {r['passages']} | {r['precision']} | {r['build_s']} | {r['passages_per_s']} "
+                         f"| {r['index_mb']} | {r['manifest_kb']} | {r['add_one_s']} | {r['no_change_s']} | {r['search_rss_mb']} "
+                         f"| {r['query_p50_ms']} | {r['query_p95_ms']} |")
     sc = res.get("scale")
     if sc:
         lines += ["\n**FAISS at scale** (synthetic clustered vectors, 384-d)\n",
@@ -87,7 +97,8 @@ def plot(res: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    grown = res.get("scale_corpus")
+    fig, axes = plt.subplots(1, 3 if grown else 2, figsize=(16.5 if grown else 11, 4.2))
     ax = axes[0]
     for qs_name, marker in (("cmrc2018-dev", "o"), ("reports", "s"), ("reports-heldout", "^")):
         r = res["quality"].get(qs_name)
@@ -110,6 +121,18 @@ def plot(res: dict, path: str) -> None:
     ax.set_ylabel("search p50 (ms)")
     ax.set_title("latency vs index size")
     ax.legend()
+    if grown:
+        # Cost curves against corpus size: build time, index size, search memory, query latency.
+        ax = axes[2]
+        docs = [r["documents"] for r in grown]
+        for key, label in (("build_s", "build s"), ("index_mb", "index MB"), ("search_rss_mb", "search RSS MB"),
+                           ("query_p50_ms", "hybrid p50 ms"), ("query_p95_ms", "hybrid p95 ms")):
+            ax.plot(docs, [r[key] for r in grown], marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("generated reports")
+        ax.set_title("cost vs corpus size")
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -210,6 +210,13 @@ def run_bench(opts: Options) -> int:
         log(f"  ocr {res['ocr']}")
         phases.done("formats")
 
+    if not quick:
+        from .scale_corpus import measure
+
+        log("scale corpus: generated reports, build / add one / no-change build, index size, search RSS and p50/p95")
+        res["scale_corpus"] = measure([100, 1000], work / "scale-corpus", log=log)
+        phases.done("scale_corpus")
+
     log("scale")
     res["scale"] = scale_points([10_000] if quick else [10_000, 100_000, 1_000_000], log=log)
     phases.done("scale")

@@ -1,7 +1,8 @@
 """Pure helpers for the Streamlit pages (no Streamlit calls here, so that
 they are tested directly): document text as inert HTML, highlighting,
-merging overlapping passages, short section paths, the document filter and
-the settings carried by a share link.
+merging overlapping passages, short section paths, the document filter, the
+searching document picker and table pages, and the settings carried by a
+share link.
 """
 
 from __future__ import annotations
@@ -182,6 +183,46 @@ def doc_label(path: str, meta: dict) -> str:
     """Tells apart documents with the same title: title · date · file name."""
     date = meta.get("date") or (f"{meta['year']}年" if isinstance(meta.get("year"), int) else "")
     return " · ".join(x for x in (meta.get("title") or path, date, path) if x)
+
+
+# --- at size: a document picker that searches, a table in pages ---------------
+
+PICKER_LIMIT = 50  # options a document picker lists at once; more are found by typing
+PAGE_ROWS = 50     # rows of the corpus table per page
+
+
+def _words(text: str) -> list[str]:
+    return (text or "").lower().split()
+
+
+def match_documents(documents: dict, text: str, limit: int = PICKER_LIMIT) -> tuple[list[str], int]:
+    """Documents whose title, file name, issuing body, place, kind, date or
+    year hold every word of ``text`` (all documents when it is blank), newest
+    year first: the first ``limit`` of them and how many matched."""
+    words = _words(text)
+    found = []
+    for d, m in documents.items():
+        hay = " ".join(str(x) for x in (doc_label(d, m), m.get("body"), m.get("place"), m.get("kind"),
+                                         doc_year(m)) if x).lower()
+        if all(w in hay for w in words):
+            found.append(d)
+    found.sort(key=lambda d: (-(doc_year(documents[d]) or 0), doc_label(d, documents[d])))
+    return found[:limit], len(found)
+
+
+def match_rows(rows: list[dict], text: str) -> list[dict]:
+    """Table rows with every word of ``text`` in one of their cells."""
+    words = _words(text)
+    if not words:
+        return rows
+    return [r for r in rows if all(w in " ".join(map(str, r.values())).lower() for w in words)]
+
+
+def page_of(rows: list, page: int, size: int = PAGE_ROWS) -> tuple[list, int, int]:
+    """Rows of page ``page`` (1-based, clamped into range), the page and the number of pages."""
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(1, page), pages)
+    return rows[(page - 1) * size:page * size], page, pages
 
 
 # --- share links ---------------------------------------------------------------

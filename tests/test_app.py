@@ -219,3 +219,76 @@ def test_upload_validation_and_incremental_update(app, env):
     assert corpus_status(corpus, os.environ["PARTYQA_INDEX"]).added == ["新报告.txt"]
     ask(app, "科技志愿服务活动开展了多少场")  # the app sees the change and updates the index first
     assert "### 19.4万场" in texts(app)
+
+
+# --- at size: 300 generated reports ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def large_index(tmp_path_factory, embedder):
+    from bench.scale_corpus import Shape, generate
+    from indexer.building import build_index
+
+    corpus, index = tmp_path_factory.mktemp("large-corpus"), tmp_path_factory.mktemp("large-index")
+    generate(300, corpus, seed=3, shape=Shape(sections=(1, 1), max_chars=60))  # two passages each
+    build_index(corpus, index, embedder=embedder)
+    return corpus, index
+
+
+@pytest.fixture
+def large_app(large_index, tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTYQA_CORPUS", str(large_index[0]))
+    monkeypatch.setenv("PARTYQA_INDEX", str(large_index[1]))
+    monkeypatch.setenv("PARTYQA_DATA", str(tmp_path / "data"))
+    return new_app()
+
+
+def documents_of(index: Path) -> dict:
+    from indexer.store import open_store
+
+    return open_store(index).current_manifest().documents
+
+
+def offered(at: AppTest) -> set[str]:
+    return {o.rsplit(" · ", 1)[-1] for o in at.multiselect(key="docs").options}  # labels end with the file name
+
+
+@pytest.mark.slow
+def test_document_picker_searches_instead_of_listing_300(large_app, large_index):
+    at, docs = large_app, documents_of(large_index[1])
+    assert len(docs) == 300 and len(offered(at)) == 50
+    assert any("共 300 篇符合" in c.value for c in at.caption)
+    at.text_input(key="doc-find").input("合肥").run()
+    hefei = {d for d, m in docs.items() if "合肥" in m["title"]}
+    assert 0 < len(hefei) < 50 and offered(at) == hefei
+    pick = sorted(hefei)[0]
+    at.multiselect(key="docs").select(pick).run()
+    # Another search keeps what was chosen, offered beside the new matches.
+    year = str(docs[pick]["year"])
+    at.text_input(key="doc-find").input(f"{year} 总结").run()
+    assert not at.exception and at.multiselect(key="docs").value == [pick]
+    summaries = {d for d, m in docs.items() if year in m["title"] and "总结" in m["title"]}
+    assert summaries and offered(at) == summaries | {pick}
+    at.text_input(key="doc-find").input("没有这样的文档").run()
+    assert offered(at) == {pick} and any("没有符合的文档" in c.value for c in at.caption)
+    assert at.query_params["d"] in ([pick], pick)
+
+
+@pytest.mark.slow
+def test_corpus_page_shows_one_page_of_rows_and_turns_pages(large_app, large_index):
+    at, docs = large_app, documents_of(large_index[1])
+    at.switch_page("views/corpus.py").run()
+    assert not at.exception
+    first = list(at.dataframe[0].value["文件"])
+    assert len(first) == 50 and any("第 1/6 页" in c.value for c in at.caption)
+    assert len(at.selectbox(key="delete-target").options) == 51  # this page's documents and "请选择"
+    at.button(key="corpus-next").click().run()
+    second = list(at.dataframe[0].value["文件"])
+    assert len(second) == 50 and not set(first) & set(second) and at.number_input(key="corpus-page").value == 2
+    assert any("第 2/6 页" in c.value for c in at.caption)
+    at.number_input(key="corpus-page").set_value(6).run()
+    assert at.button(key="corpus-next").disabled and len(at.dataframe[0].value) == 50
+    # A filter goes back to its first page and shows only matching rows.
+    at.text_input(key="corpus-find").input("合肥").run()
+    rows = at.dataframe[0].value
+    assert set(rows["文件"]) == {d for d, m in docs.items() if "合肥" in m["title"]}
+    assert at.session_state["corpus-page"] == 1

@@ -6,8 +6,9 @@ from __future__ import annotations
 from types import SimpleNamespace as NS
 
 from indexer.chunking import Chunk
-from indexer.webui import (MAX_QUESTION_CHARS, doc_label, facet_options, filter_docs, merge_passages,
-                           params_to_settings, place_answers, section_html, settings_to_params, short_section)
+from indexer.webui import (MAX_QUESTION_CHARS, doc_label, facet_options, filter_docs, match_documents, match_rows,
+                           merge_passages, page_of, params_to_settings, place_answers, section_html,
+                           settings_to_params, short_section)
 
 TEXT = "第一句话讲党建。第二句话讲科普活动18153项。第三句话讲作风建设。第四句话。"
 
@@ -47,6 +48,22 @@ def test_facets_from_metadata_map_to_docs():
     assert filter_docs(docs, {"机关": ["市科协"]}, ["b.txt"]) == []
     assert doc_label("a.txt", docs["a.txt"]) == "报告 · 2023年12月 · a.txt"
     assert doc_label("b.txt", docs["b.txt"]) == "报告 · 2024年 · b.txt"
+
+
+def test_picker_search_and_table_pages():
+    docs = {f"{i:03d}.txt": {"title": f"{'合肥市' if i % 3 else '芜湖市'}科协{2015 + i % 10}年工作总结",
+                             "year": 2015 + i % 10, "body": "市科协党组" if i % 2 else "", "kind": "总结"}
+            for i in range(120)}
+    first, total = match_documents(docs, "")
+    assert total == 120 and len(first) == 50 and docs[first[0]]["year"] == 2024  # newest first
+    found, total = match_documents(docs, "芜湖  2018")
+    assert found == sorted(d for d, m in docs.items() if "芜湖" in m["title"] and m["year"] == 2018) and total == 4
+    assert match_documents(docs, "党组 芜湖", limit=3)[1] == 20  # the issuing body counts too
+    assert match_documents(docs, "017.TXT")[0] == ["017.txt"]  # file names, case-blind
+    rows = [{"文件": d, "标题": m["title"]} for d, m in docs.items()]
+    assert len(match_rows(rows, "芜湖 2015")) == 4 and match_rows(rows, " ") == rows
+    assert page_of(rows, 1)[1:] == (1, 3) and len(page_of(rows, 3)[0]) == 20
+    assert page_of(rows, 9)[1] == 3 and page_of(rows, 0)[1] == 1 and page_of([], 4) == ([], 1, 1)
 
 
 def test_share_link_round_trip_and_question_cap():

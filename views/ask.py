@@ -10,9 +10,9 @@ import streamlit as st
 from indexer.answering import MASKED_NOTICE, AskResult
 from indexer.exporting import Quote
 from indexer.keywords import word_tokens
-from indexer.webui import (MAX_QUESTION_CHARS, MODES, clip_question, doc_label, facet_options, filter_docs,
-                           highlight, literal, merge_passages, params_to_settings, place_answers, section_html,
-                           settings_to_params)
+from indexer.webui import (MAX_QUESTION_CHARS, MODES, PICKER_LIMIT, clip_question, doc_label, facet_options,
+                           filter_docs, highlight, literal, match_documents, merge_passages, params_to_settings,
+                           place_answers, section_html, settings_to_params)
 from views import common, history
 
 e = common.engine()
@@ -72,15 +72,27 @@ with st.expander("限定范围" + ("（已限定）" if scoped else ""), expande
             chosen_facets[label] = col.multiselect(label, values, key=key, placeholder="全部",
                                                    format_func=lambda v: f"{v}年" if isinstance(v, int) else str(v),
                                                    select_all=False)
-    st.session_state["docs"] = [d for d in st.session_state.get("docs", []) if d in documents]
-    chosen = st.multiselect("文档", list(documents), key="docs", placeholder="全部文档",
+    st.session_state["docs"] = kept = [d for d in st.session_state.get("docs", []) if d in documents]
+    # A large corpus is searched, not listed: the picker offers what is chosen plus at most PICKER_LIMIT matches.
+    many = len(documents) > PICKER_LIMIT
+    if many:
+        find = st.text_input("查找文档", key="doc-find", max_chars=50,
+                             placeholder="输入标题、文件名、发文单位、地区或年份中的字词，如：合肥 2023 总结")
+        found, total = match_documents(documents, find)
+    else:
+        found, total = list(documents), len(documents)
+    chosen = st.multiselect("文档", kept + [d for d in found if d not in kept], key="docs", placeholder="全部文档",
                             format_func=lambda d: doc_label(d, documents.get(d, {})), select_all=False)
+    if many and total > len(found):
+        st.caption(f"共 {total} 篇符合，下拉框列出最新的 {len(found)} 篇；输入更多字词可缩小范围。")
+    elif many and not total:
+        st.caption("没有符合的文档，请换个字词。")
 with st.expander("高级"):
     mode_label = st.radio("检索方式", list(MODES), horizontal=True, key="mode_label",
                           help="智能：综合意思和字词，适合大多数问题；按意思：换了说法也能找到；按字词：只找含有这些字词的段落。")
     k = st.slider("返回段落数", 1, 20, key="k")
 mode = MODES[mode_label]
-for key in ["query", "k", "mode_label", "docs"] + [f"facet-{l}" for l in facets]:
+for key in ["query", "k", "mode_label", "docs", "doc-find"] + [f"facet-{l}" for l in facets]:
     st.session_state[f"keep-{key}"] = st.session_state.get(key)
 
 query, _ = clip_question(st.session_state.get("query", ""))

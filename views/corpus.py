@@ -14,7 +14,7 @@ from indexer.corpus import (UploadError, delete_document, list_recycled, restore
 from indexer import ocr
 from indexer.loading import read_catalog
 from indexer.store import Manifest
-from indexer.webui import doc_label, literal
+from indexer.webui import PAGE_ROWS, doc_label, literal, match_rows, page_of
 from views import common
 
 K = common.kb()  # the session's knowledge base; editing needs an edit grant there
@@ -109,15 +109,47 @@ for d, m in docs.items():
 rows += [{"状态": "待收录", "标题": "", "发文单位": "", "日期": "", "类型": "", "段落": 0, "文件": d} for d in status.added]
 rows += [{"状态": "无法读取", "标题": r, "发文单位": "", "日期": "", "类型": "", "段落": 0, "文件": d}
          for d, r in manifest.skipped.items()]
-st.dataframe(rows, hide_index=True, width="stretch",
+
+# The table in pages of PAGE_ROWS, with a filter: ten thousand rows are neither sent nor read at once.
+def to_page(n: int) -> None:
+    st.session_state["corpus-page"] = n
+
+
+if len(rows) > PAGE_ROWS:
+    st.text_input("查找", key="corpus-find", max_chars=50, on_change=to_page, args=(1,),
+                  placeholder="标题、文件名、发文单位、日期或状态中的字词，如：合肥 2023")
+shown = match_rows(rows, st.session_state.get("corpus-find", "")) if len(rows) > PAGE_ROWS else rows
+page_rows, page, pages = page_of(shown, st.session_state.get("corpus-page", 1))
+st.session_state["corpus-page"] = page  # clamped: the filter or a deletion may have left fewer pages
+st.dataframe(page_rows, hide_index=True, width="stretch",
              column_config={"状态": st.column_config.TextColumn(width="small"),
                             "标题": st.column_config.TextColumn(width="large"),
                             "段落": st.column_config.NumberColumn(width="small")})
+if pages > 1:
+    c1, c2, c3, c4 = st.columns([1, 1.2, 1, 4], vertical_alignment="center")
+    c1.button("上一页", key="corpus-prev", on_click=to_page, args=(page - 1,), disabled=page <= 1)
+    c2.number_input("页码", min_value=1, max_value=pages, step=1, key="corpus-page", label_visibility="collapsed")
+    c3.button("下一页", key="corpus-next", on_click=to_page, args=(page + 1,), disabled=page >= pages)
+    c4.caption(f"第 {page}/{pages} 页，每页 {PAGE_ROWS} 篇，共 {len(shown)} 篇")
+elif len(rows) > PAGE_ROWS:
+    st.caption(f"共 {len(shown)} 篇符合。")
 
 # --- edit one document's title, issuing body, date, kind, place, year ------
 st.subheader("编辑文档信息")
-options = sorted(docs, key=lambda d: doc_label(d, docs[d]))
-target = st.selectbox("选择文档", [""] + options, key="edit-target",
+# The pickers below list the documents of the table's page (all of them in a small corpus), plus the one chosen.
+on_page = sorted((r["文件"] for r in page_rows if r["文件"] in docs), key=lambda d: doc_label(d, docs[d]))
+
+
+def picker(key: str) -> list[str]:
+    current = st.session_state.get(key)
+    if current and current not in docs:
+        st.session_state[key] = current = ""  # deleted meanwhile
+    return [""] + ([current] if current in docs and current not in on_page else []) + on_page
+
+
+if pages > 1:
+    st.caption("下拉框列出上表当前页的文档；要找别的文档，先在上面的“查找”中输入字词或翻页。")
+target = st.selectbox("选择文档", picker("edit-target"), key="edit-target",
                       format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）", placeholder="请选择")
 if target:
     m, entry = docs[target], catalog.get(target, {})
@@ -198,7 +230,7 @@ if st.button("保存并更新索引", key="save-upload", disabled=up is None):
 # --- delete, undo, recycle folder --------------------------------------------
 st.subheader("删除文档")
 st.caption("删除的文档移到回收站，可以撤销。")
-target = st.selectbox("选择要删除的文档", [""] + options, key="delete-target",
+target = st.selectbox("选择要删除的文档", picker("delete-target"), key="delete-target",
                       format_func=lambda d: doc_label(d, docs[d]) if d else "（请选择）", placeholder="请选择")
 if target and st.button("删除并更新索引", key="delete"):
     try:
