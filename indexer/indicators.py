@@ -16,21 +16,24 @@ from __future__ import annotations
 
 # The standard indicators of statistical bulletins and work reports, with the
 # everyday names users ask by (平均寿命 for 人均预期寿命, 人均收入 for 居民人均可支配收入).
-SYNONYMS: list[frozenset[str]] = [frozenset(g) for g in (
-    {"GDP", "国内生产总值", "地区生产总值", "全市生产总值", "全省生产总值", "生产总值", "经济增长", "经济总量"},
-    {"人均预期寿命", "平均预期寿命", "预期寿命", "平均寿命", "人均寿命", "能活到", "能活"},
-    {"居民人均可支配收入", "人均可支配收入", "可支配收入", "人均收入", "居民收入"},
-    {"城镇调查失业率", "调查失业率", "失业率"},
-    {"居民消费价格", "消费价格指数", "CPI", "物价"},
-    {"一般公共预算收入", "地方一般公共预算收入", "地方财政收入", "财政收入"},
-    {"社会消费品零售总额", "社会消费品零售额", "消费品零售总额", "社零总额"},
-    {"研发经费投入强度", "研发投入强度", "研发强度", "R&D经费投入强度"},
-    {"实际使用外资", "实际利用外资", "利用外资"},
-    {"规模以上工业增加值", "规上工业增加值"},
-    {"进出口总额", "货物进出口总额", "外贸进出口", "进出口"},
-    {"城镇新增就业", "新增城镇就业", "新增就业"},
-    {"常住人口城镇化率", "城镇化率"},
-    {"空气质量优良天数比例", "优良天数比例", "空气优良率", "优良天数"},
+# Each group longest name first, equal lengths in the order written (the official name
+# first): as sets their order changed with every process (string hashing), so which
+# name stood for a group, and with it the figures, differed between identical runs.
+SYNONYMS: list[tuple[str, ...]] = [tuple(sorted(g, key=len, reverse=True)) for g in (
+    ("地区生产总值", "国内生产总值", "GDP", "全市生产总值", "全省生产总值", "生产总值", "经济增长", "经济总量"),
+    ("人均预期寿命", "平均预期寿命", "预期寿命", "平均寿命", "人均寿命", "能活到", "能活"),
+    ("居民人均可支配收入", "人均可支配收入", "可支配收入", "人均收入", "居民收入"),
+    ("城镇调查失业率", "调查失业率", "失业率"),
+    ("居民消费价格", "消费价格指数", "CPI", "物价"),
+    ("一般公共预算收入", "地方一般公共预算收入", "地方财政收入", "财政收入"),
+    ("社会消费品零售总额", "社会消费品零售额", "消费品零售总额", "社零总额"),
+    ("研发经费投入强度", "研发投入强度", "研发强度", "R&D经费投入强度"),
+    ("实际使用外资", "实际利用外资", "利用外资"),
+    ("规模以上工业增加值", "规上工业增加值"),
+    ("进出口总额", "货物进出口总额", "外贸进出口", "进出口"),
+    ("城镇新增就业", "新增城镇就业", "新增就业"),
+    ("常住人口城镇化率", "城镇化率"),
+    ("空气质量优良天数比例", "优良天数比例", "空气优良率", "优良天数"),
 )]
 
 
@@ -38,7 +41,7 @@ def forms(term: str) -> tuple[str, ...]:
     """``term`` and its synonyms."""
     for group in SYNONYMS:
         if term in group:
-            return tuple(sorted(group, key=len, reverse=True))
+            return group
     return (term,)
 
 
@@ -50,5 +53,5 @@ def mentions(sentence: str, term: str) -> bool:
 def expand(query: str) -> str:
     """``query`` with the official name of each indicator it names by another
     name, for keyword search (the reports use the official names)."""
-    extra = [max(g, key=len) for g in SYNONYMS if any(w in query for w in g) and max(g, key=len) not in query]
+    extra = [g[0] for g in SYNONYMS if any(w in query for w in g) and g[0] not in query]
     return " ".join([query, *extra]) if extra else query

@@ -246,7 +246,7 @@ def object_weights(ctx, query: str, match: ScopeMatch) -> dict[str, float]:
     for group in SYNONYMS:
         named = [w for w in group if w in text]
         if named:
-            word = max(named, key=len)
+            word = named[0]  # the longest: groups are ordered
             weights[word] = len(word) * idf(word)
             for w in named:
                 text = text.replace(w, " ")
