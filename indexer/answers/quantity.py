@@ -38,7 +38,8 @@ EXACT_AFTER = re.compile(rf"(?:大?关口|台阶|大关)?[、，,]?(?:达到|达
 FROM_TO = re.compile(r"[^，。；]{0,12}?(?:提高|提升|增加|增长|扩大|上升|下降|降低|减少|压减|缩短|延长|升|降|增)(?:到|至|为)")
 FROM_BEFORE = re.compile(r"[从由](?:(?:19|20)\d{2}年(?:底|末)?的?)?$")
 ASKS_START = re.compile(r"[从由]多少|原来|原先|此前|之前")
-# Units of area answer only a question about area (粮食产量 is not 播种面积1584.6万亩).
+# An area counts against a figure unless the question asks about area (粮食产量 is not
+# 播种面积1584.6万亩), but 高标准农田4808万亩 is still what 高标准农田 asks.
 AREA_UNITS = ("亩", "公顷", "平方米", "平方公里", "平方千米")
 AREA_Q = re.compile(r"面积|亩|公顷|平方")
 TIME_UNITS = ("年", "月", "天", "周", "小时", "日", "课时")
