@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REPO
 from bench.office import api_server, call, concurrent_asks
-from test_office import PASSWORDS, SECRET, SECRET_Q
+from test_office import PASSWORDS, SECRET_Q, staff
 
 SMALL = ("市科协年度工作报告\n一、加强政治建设\n一是坚持党的全面领导。全年召开党组会议29次，研究重大事项92项。\n"
          "二、推进全域科普\n一是办好科普活动。带动全市3981个单位开展18153项全域科普活动。\n")
@@ -27,13 +27,7 @@ def site(tmp_path_factory):
     corpus = root / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text(SMALL, encoding="utf-8")
-    office = Office(root / "data", corpus, str(root / "index"))
-    for name, role in (("admin", "admin"), ("li", "reader"), ("zhao", "reader")):
-        office.accounts.add(name, role, PASSWORDS[name])
-    kb = office.kbs.add("纪检")
-    (kb.corpus / "jijian.txt").write_text(SECRET, encoding="utf-8")
-    office.kbs.grant("li", "默认", "read")
-    office.kbs.grant("zhao", "纪检", "read")
+    office = staff(Office(root / "data", corpus, str(root / "index")), editor=False)
     with api_server(root / "data", corpus, str(root / "index"), log=root / "serve.log") as url:
         yield {"url": url, "office": office, "root": root}
 

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO
-from test_office import PASSWORDS, SECRET, SECRET_Q
+from test_office import PASSWORDS, SECRET_Q, staff
 
 
 @pytest.fixture
@@ -22,15 +22,7 @@ def site(small_corpus, tmp_path, monkeypatch):
     monkeypatch.setenv("PARTYQA_CORPUS", str(small_corpus))
     monkeypatch.setenv("PARTYQA_INDEX", str(tmp_path / "index"))
     monkeypatch.setenv("PARTYQA_DATA", str(tmp_path / "data"))
-    office = Office(tmp_path / "data", small_corpus, str(tmp_path / "index"))
-    for name, role in (("admin", "admin"), ("li", "reader"), ("zhao", "reader"), ("wang", "editor")):
-        office.accounts.add(name, role, PASSWORDS[name])
-    kb = office.kbs.add("纪检")
-    (kb.corpus / "jijian.txt").write_text(SECRET, encoding="utf-8")
-    office.kbs.grant("li", "默认", "read")
-    office.kbs.grant("zhao", "纪检", "read")
-    office.kbs.grant("wang", "纪检", "edit")
-    return office
+    return staff(Office(tmp_path / "data", small_corpus, str(tmp_path / "index")))
 
 
 def logged_in(name: str, password: str | None = None) -> AppTest:

@@ -11,7 +11,7 @@ import pytest
 
 from bench.browser import CHROMIUM, app_server, ask, launch_chromium, question_box
 from test_browser import english_words, idle
-from test_office import PASSWORDS, SECRET, SECRET_Q
+from test_office import PASSWORDS, SECRET_Q, staff
 
 pytestmark = pytest.mark.browser
 SMALL = "市科协年度工作报告\n一、推进全域科普\n一是办好科普活动。带动全市3981个单位开展18153项全域科普活动。\n"
@@ -45,13 +45,7 @@ def test_public_address_needs_an_admin_then_readers_see_only_their_knowledge_bas
         page.get_by_text("还没有管理员账号").wait_for(timeout=120_000)
         assert question_box(page).count() == 0
 
-        office = Office(data, corpus, str(tmp_path / "index"))
-        for name, role in (("admin", "admin"), ("li", "reader"), ("zhao", "reader")):
-            office.accounts.add(name, role, PASSWORDS[name])
-        kb = office.kbs.add("纪检")
-        (kb.corpus / "jijian.txt").write_text(SECRET, encoding="utf-8")
-        office.kbs.grant("li", "默认", "read")
-        office.kbs.grant("zhao", "纪检", "read")
+        office = staff(Office(data, corpus, str(tmp_path / "index")), editor=False)
 
         log_in(page, url, "li")
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()

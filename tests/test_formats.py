@@ -47,13 +47,24 @@ def word_report(title: str, heading: str, body: str, table: list[list[str]] | No
     d.add_heading(heading, level=1)
     d.add_paragraph(body)
     if table:
-        if caption:
-            d.add_paragraph(caption)
-        t = d.add_table(rows=len(table), cols=len(table[0]))
-        for r, row in enumerate(table):
-            for c, value in enumerate(row):
-                t.cell(r, c).text = value
-        d.add_paragraph("以上为主要指标完成情况。")
+        add_table(d, table, caption, "以上为主要指标完成情况。")
+    return saved(d)
+
+
+def add_table(d, rows: list[list[str]], caption: str | None, closing: str, style: str | None = None) -> None:
+    """A caption paragraph (if any), the table in python-docx's ``style``, and a closing paragraph."""
+    if caption:
+        d.add_paragraph(caption)
+    t = d.add_table(rows=len(rows), cols=len(rows[0]))
+    if style:
+        t.style = style
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            t.cell(r, c).text = value
+    d.add_paragraph(closing)
+
+
+def saved(d) -> bytes:
     out = io.BytesIO()
     d.save(out)
     return out.getvalue()
@@ -99,16 +110,8 @@ def report_with_pdf_table(rows: list[list[str]], caption: str = "表3 科普工�
     d.add_page_break()
     d.add_heading("二、科普阵地建设", level=1)
     d.add_paragraph("全年科普工作稳步推进，主要指标如下。")
-    d.add_paragraph(caption)
-    t = d.add_table(rows=len(rows), cols=len(rows[0]))
-    t.style = "Table Grid"
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            t.cell(r, c).text = value
-    d.add_paragraph("以上为科普工作主要指标完成情况。")
-    out = io.BytesIO()
-    d.save(out)
-    return convert(out.getvalue(), "docx", "pdf")
+    add_table(d, rows, caption, "以上为科普工作主要指标完成情况。", style="Table Grid")
+    return convert(saved(d), "docx", "pdf")
 
 
 def test_pdf_table_rows_keep_headers_and_name_the_table_and_page(tmp_path, settings):

@@ -33,18 +33,24 @@ def make_office(small_corpus, data, embedder=None):
     return office
 
 
-@pytest.fixture
-def office(small_corpus, tmp_path, embedder):
-    office = make_office(small_corpus, tmp_path / "data", embedder)
-    acc = office.accounts
-    for name, role in (("admin", "admin"), ("li", "reader"), ("wang", "editor"), ("zhao", "reader")):
-        acc.add(name, role, PASSWORDS[name])
+def staff(office, editor: bool = True):
+    """The office the tests share: an admin; li reads 默认; zhao reads 纪检, a
+    knowledge base holding SECRET; with ``editor``, wang edits 纪检."""
+    users = (("admin", "admin"), ("li", "reader"), *((("wang", "editor"),) if editor else ()), ("zhao", "reader"))
+    for name, role in users:
+        office.accounts.add(name, role, PASSWORDS[name])
     kb = office.kbs.add("纪检")
     (kb.corpus / "jijian.txt").write_text(SECRET, encoding="utf-8")
     office.kbs.grant("li", "默认", "read")
-    office.kbs.grant("wang", "纪检", "edit")
+    if editor:
+        office.kbs.grant("wang", "纪检", "edit")
     office.kbs.grant("zhao", "纪检", "read")
     return office
+
+
+@pytest.fixture
+def office(small_corpus, tmp_path, embedder):
+    return staff(make_office(small_corpus, tmp_path / "data", embedder))
 
 
 def test_reader_cannot_reach_another_knowledge_base(office):
