@@ -57,7 +57,9 @@ NOT_AMOUNT = {"级", "代", "些", "番"}
 def _unit_alternation() -> str:
     words = set(REPORT_UNITS.split("|")) | set(STANDARD_UNITS.split("|")) | set(_dictionary_measure_words())
     words -= NOT_AMOUNT
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # Longest first, so a unit is not cut short (千瓦时 before 千瓦); then by code point, for
+    # the same pattern in every process.
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
 UNITS = _unit_alternation()
@@ -81,13 +83,15 @@ QUANTITY = _quantity_pattern(UNITS)
 # Keyword-style counts (讲座场次, 调研次数, 参会人数): the count noun names the unit.
 COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期)(?:次|数)(?![\u4e00-\u9fff])")
 # 这几年/近几年/好几年 say when, not how many.
+JI = r"(?<![这近前好头])几"
+HOW_MANY = rf"(?:多少|{JI})"
 QUANTITY_Q = re.compile(
-    r"多少|(?<![这近前好头])几[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
+    rf"多少|{JI}[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
     + COUNT_NOUN.pattern
 )
-ASKED_UNIT = re.compile(rf"(?:多少|(?<![这近前好头])几)(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
+ASKED_UNIT = re.compile(rf"{HOW_MANY}(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
 # A compound measure word no list has (多少航次, 几班次): a character and a counter.
-ASKED_COMPOUND = re.compile(r"(?:多少|(?<![这近前好头])几)(?P<unit>[\u4e00-\u9fff](?:次|个|辆|台|艘|架|列|项|场|批|件|座|家|人))")
+ASKED_COMPOUND = re.compile(rf"{HOW_MANY}(?P<unit>[\u4e00-\u9fff](?:次|个|辆|台|艘|架|列|项|场|批|件|座|家|人))")
 # Bare digits in these contexts are not quantities users ask about.
 NOT_QUANTITY_BEFORE = ("第",)
 

@@ -45,10 +45,11 @@ LOCAL = re.compile(r"我市|本市|全市|我省|本省|全省|我区|本区|我
 AREA_WORD = re.compile(r"(?:全|我|本)(省|市|县)")
 # Words that ask for a plan (a target) or for what was done (a result).
 PLAN_WORDS = re.compile(r"目标|预期|力争|计划|打算|将要|要达到|要完成|安排|任务")
-RESULT_WORDS = re.compile(r"(?<![要将])完成|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计|现在|目前|如今")
+_DONE = "实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计|现在|目前|如今"
+RESULT_WORDS = re.compile(rf"(?<![要将])完成|{_DONE}")
 # 完成 is said of targets too (2026年完成水土流失综合治理…): alone it does not make a
 # question about the report's own year ask for a result.
-FIRM_RESULT = re.compile(r"完成了|实现了|实际|达到了|增长了|取得|成效|成绩|回顾|过去|已经|累计|现在|目前|如今")
+FIRM_RESULT = re.compile(rf"完成了|{_DONE}")
 # Words that make a figure a total over years (这五年, “十四五”时期, 累计).
 MULTI_YEAR = re.compile(r"五年|十三五|十四五|十五五|累计|年均")
 # In a question, these years (这几年, 近年来) ask for the same kind of total.
