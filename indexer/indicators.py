@@ -14,6 +14,8 @@ Usage::
 
 from __future__ import annotations
 
+import re
+
 # The standard indicators of statistical bulletins and work reports, with the
 # everyday names users ask by (平均寿命 for 人均预期寿命, 人均收入 for 居民人均可支配收入).
 # Each group longest name first, equal lengths in the order written (the official name
@@ -45,9 +47,23 @@ def forms(term: str) -> tuple[str, ...]:
     return (term,)
 
 
+# Question words are lower-cased (keywords.word_tokens); the text keeps its case (PM2.5).
+# Only ASCII letters change, so offsets into the lowered text stay those of the text.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
+
+
 def mentions(sentence: str, term: str) -> bool:
-    """Whether ``sentence`` names ``term`` or one of its synonyms."""
-    return any(f in sentence for f in forms(term))
+    """Whether ``sentence`` names ``term`` or one of its synonyms (ASCII letters in any case)."""
+    if any(f in sentence for f in forms(term)):
+        return True
+    if not re.search(r"[A-Za-z]", term):
+        return False
+    lowered = ascii_lower(sentence)
+    return any(ascii_lower(f) in lowered for f in forms(term))
 
 
 def expand(query: str) -> str:

@@ -69,7 +69,13 @@ RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
 NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{CN_DIGITS}]+|\*+)"
 
 
+# Any unit written in Latin letters, as written (190Eflops, 10Gbps, 20PB): two letters at
+# least, so that 5G and 4K stay names, and before the listed ones, so that 20PB is not 20P.
+LATIN_UNIT = r"[A-Za-z]{2,8}(?:/[A-Za-z]{1,4})?(?![A-Za-z0-9])"
+
+
 def _quantity_pattern(units: str) -> re.Pattern:
+    units = f"{LATIN_UNIT}|{units}"
     return re.compile(
         rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
         rf"(?P<num>{NUMBER})(?P<mag>(?:[万亿]|[千百](?!瓦|米|克|分点)){{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"

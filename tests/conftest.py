@@ -105,6 +105,26 @@ def small_corpus(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def city_answerer(tmp_path_factory, embedder):
+    """A made-up city's work report in the 公文 form (web-page dateline, figures
+    with units in Latin letters), indexed with the shipped pipeline."""
+    from indexer.answering import Answerer
+    from indexer.building import build_index
+    from indexer.retrieval import Searcher
+
+    root = tmp_path_factory.mktemp("city")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "江城市_2026政府工作报告.txt").write_text(
+        "2026年江城市政府工作报告\n——2026年1月20日在江城市第十届人民代表大会第五次会议上\n"
+        "一、2025年工作回顾\n数字经济提速。全市算力规模突破190Eflops，骨干网带宽达到400Gbps，建成5G基站3.2万个。\n"
+        "生态环境持续改善，PM2.5平均浓度降至28.5微克每立方米，空气质量优良天数比率达到92.3%。\n"
+        "文旅融合发展，旅居江城成为城市名片，全年接待游客6200万人次。\n"
+        "二、2026年主要任务\n推进城市更新，改造老旧小区120个。\n", encoding="utf-8")
+    build_index(root / "corpus", root / "index", embedder=embedder)
+    return Answerer(Searcher.open(root / "index", embedder=embedder))
+
+
+@pytest.fixture(scope="session")
 def seekdb_url(tmp_path_factory):
     """A real seekdb server from the pylibseekdb wheel, started the way the
     README says (``python -m indexer seekdb``), on 127.0.0.1 with a password."""

@@ -28,6 +28,10 @@ REPO = Path(__file__).resolve().parent.parent
     ("开展谈心谈话*人次", ["*人次"]),
     ("共投入资金3.2亿元", ["3.2亿元"]),
     ("召开二十三次会议", ["二十三次"]),
+    # Units in Latin letters, as written, not from a list; 5G and 4K are names, not amounts.
+    ("全市算力规模突破190Eflops，骨干网带宽达到400Gbps", ["190Eflops", "400Gbps"]),
+    ("存储容量达到20PB，智能算力1.7万P", ["20PB", "1.7万P"]),
+    ("建成5G基站3.2万个，推广4K超高清", ["3.2万个"]),
 ])
 def test_quantity_forms(sentence, expected):
     assert [m.group(0) for m in quantities(sentence)] == expected
@@ -88,6 +92,28 @@ def test_conflicting_sources_each_get_an_answer(answerer):
     assert {"79条", "50条"} <= texts
     docs = {r.hits[a.hit].chunk.doc for a in r.answers if a.text in ("79条", "50条")}
     assert len(docs) == 2
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("第八届青年人才托举工程有多少人入选？", "729人"),
+    ("第七届世界智能大会请来了多少位院士？", "25位"),  # 第七届 of the series asked, in another clause
+    ("省级科普示范社区有多少个？", "26个"),
+])
+def test_editions_and_ranks_that_are_stated(answerer, q, expected):
+    r = answerer.ask(q)
+    assert r.found and r.answers[0].text == expected, (r.message, [a.text for a in r.answers])
+
+
+@pytest.mark.parametrize("q", [
+    "第六届青年人才托举工程有多少人入选？",  # only 第八届 is stated (729人)
+    "第三届世界智能大会请来了多少位院士？",  # only 第七届 is stated
+    "第六届青年人才托举工程邀请了多少位院士？",  # 第七届世界智能大会's 25位 is of another series
+    "县级科普示范社区有多少个？",  # 国家级, 省级 and 市级 are counted, not 县级
+    "国家级科普教育基地有多少个？",  # 国家级 counts 科普示范社区; the bases are counted by other ranks
+])
+def test_another_edition_or_rank_is_not_an_answer(answerer, q):
+    r = answerer.ask(q)
+    assert not r.found, [(a.text, a.sentence[:40]) for a in r.answers]
 
 
 @pytest.mark.parametrize("q", ["全市GDP增长了多少？", "今天的天气怎么样", "如何申请个人住房公积金贷款", "怎样办理护照"])

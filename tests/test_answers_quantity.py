@@ -31,3 +31,12 @@ def test_retrieval_prefers_passages_with_the_asked_unit():
     assert holds("集中8天举办读书班") and not holds("为期1周的读书班")
     assert QUANTITY.prefers("地区生产总值是多少") is None  # no unit named: no preference
     assert INDICATOR_QUERY.prefers("安徽 粮食产量 2025") is None
+
+
+def test_latin_units_and_any_letter_case(city_answerer):
+    """A unit in Latin letters is read as written, and a question word in
+    lower case (pm2.5) finds the text's PM2.5."""
+    for q, expected in [("江城市算力规模突破了多少？", "190Eflops"), ("江城骨干网带宽是多少", "400Gbps"),
+                        ("江城 pm2.5 浓度 2025", "28.5微克每立方米"), ("江城建成了多少个5G基站", "3.2万个")]:
+        r = city_answerer.ask(q)
+        assert r.found and r.answers[0].text == expected, (q, r.message, [a.text for a in r.answers])

@@ -18,3 +18,10 @@ def test_every_question_gets_a_kind_and_the_sentence_comes_last():
     assert answer_kind("如何加强对科技工作者的思想政治引领？") is SENTENCE_KIND
     assert answer_kind("") is SENTENCE_KIND and SENTENCE_KIND.prefers("怎样防止四风反弹") is None
     assert [m.group(0) for m in SENTENCE_KIND.spans("", "一是坚持党的全面领导。")] == ["一是坚持党的全面领导。"]
+
+
+def test_a_quote_request_gets_the_sentence_not_the_dateline(city_answerer):
+    """The dateline shares the question's scope words (江城市, 政府工作报告) and
+    outscores every sentence on them, but names nothing asked."""
+    r = city_answerer.ask("江城市政府工作报告怎么讲旅居江城")
+    assert r.found and r.answers[0].text.startswith("文旅融合发展，旅居江城成为城市名片"), (r.message, r.answers)

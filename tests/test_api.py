@@ -90,6 +90,7 @@ def test_history_feedback_and_logout(site):
     assert site["office"].audit.verify().ok
 
 
+@pytest.mark.slow  # six user processes, each loading the model
 def test_concurrent_users_lose_nothing_in_the_audit_log(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

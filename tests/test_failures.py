@@ -80,6 +80,7 @@ def main_in_process(capsys, *argv) -> tuple[int, str, str]:
 # -- queries and arguments ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a CLI subprocess loading the model
 def test_invalid_bytes_in_a_query_are_dropped_not_fatal(site):
     before = live_state(site / "index")
     r = run("search", os.fsdecode(b"\xff\xfe\xed\xa0\x80\x1b[2J\x00".replace(b"\x00", b"")) + "全域科普",
@@ -140,6 +141,7 @@ def add_report(corpus) -> None:
                                   encoding="utf-8")
 
 
+@pytest.mark.slow  # builds in subprocesses, each loading the model
 def test_read_only_index_folder(site):
     """Run as a user who cannot write the folder (root loses CAP_DAC_OVERRIDE via setpriv)."""
     index = site / "index"
@@ -221,6 +223,7 @@ json.dump(results, open(out, "w"), ensure_ascii=False)
 """
 
 
+@pytest.mark.slow  # builds in subprocesses, each loading the model
 def test_disk_full_on_a_real_small_file_system(site):
     """A 4 MiB tmpfs in a private mount namespace, filled up: the kernel's own
     ENOSPC, once caught by the space check before writing and once (with the

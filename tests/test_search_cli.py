@@ -71,6 +71,7 @@ def test_no_overlapping_duplicates_in_results(searcher):
                 assert not overlaps(a.chunk, b.chunk)
 
 
+@pytest.mark.slow  # subprocesses that each load the model
 def test_cli_json_contract(reports_index):
     corpus, index = reports_index
     r = run_cli("search", "全市开展了多少项科普活动？", "--index", str(index), "-k", "3", "--json")
@@ -82,6 +83,7 @@ def test_cli_json_contract(reports_index):
         assert (corpus / h["doc"]).read_text(encoding="utf-8")[h["start"]:h["end"]] == h["text"]
 
 
+@pytest.mark.slow  # subprocesses that each load the model
 def test_cli_batch_prints_one_line_per_input_line(reports_index, tmp_path):
     """Output line n answers input line n, blank and unusable lines included,
     so results can be pasted next to the questions."""
@@ -115,6 +117,7 @@ def test_cli_chunks_json():
     assert any(row["section"].endswith("三是在服务人民群众中展作风") and "18153项" in row["text"] for row in rows)
 
 
+@pytest.mark.slow  # subprocesses that each load the model
 def test_build_cli_reports_and_exit_status_for_skipped(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()

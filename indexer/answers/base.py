@@ -20,7 +20,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from ..chunking import period_lead
-from ..indicators import SYNONYMS, forms, mentions
+from ..indicators import SYNONYMS, ascii_lower, forms, mentions
 from ..keywords import STOPWORDS, word_tokens
 from ..quantities import CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, unit_score
 from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
@@ -40,6 +40,8 @@ INCREMENT = re.compile(r"新增|新建|新认定|新设")
 RESPECTIVELY = re.compile(r"分别(?:为|是|达到|达|增长|下降|提高到|提高|提升至|降低|降至|占|突破|超过)?")
 # Ranks that qualify a count (国家级 vs 市级 bases): a clause of another rank does not answer.
 RANK = re.compile(r"(?:国家|国际|省|市|县|区|乡镇|村)级")
+# Which one of a series (第七届, 第三批): the figure of another one is not the answer.
+ORDINAL = re.compile(rf"第(?:\d+|[{CN_DIGITS}]+)(?:届|批|期|次|轮|季)")
 # Verbs and particles that link an indicator to its figure (生产总值达到…, 增长…).
 LINK_WORDS = re.compile(r"增长|增速|增幅|达到|达|提高|提高到|降低|下降|上涨|完成|实现|突破|超过|控制|控制在|保持|分别|"
                         r"累计|同比|比上年|较上年|约|左右|以上|全年|全省|全市|全国|总计|合计|年均|平均|新增|其中")
@@ -126,6 +128,7 @@ class Candidate:
     masked: bool
     object: float = 0.0  # share of the question's object words in the sentence
     unit: str = ""
+    known_object: float = 1.0  # the share among the object words the corpus uses at all
 
 
 class AnswerKind(Protocol):
@@ -199,7 +202,9 @@ def query_terms(query: str) -> list[str]:
 
 
 def occurrences(text: str, term: str, start: int, end: int) -> list[int]:
-    """Start offsets of ``term`` within ``text[start:end]``."""
+    """Start offsets of ``term`` within ``text[start:end]`` (ASCII letters in any case)."""
+    if re.search(r"[A-Za-z]", term):
+        text, term = ascii_lower(text), ascii_lower(term)
     out, at = [], text.find(term, start)
     while 0 <= at and at + len(term) <= end:
         out.append(at)
@@ -300,6 +305,26 @@ def list_item(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[int, int, bo
     return a, b, False
 
 
+def asked_editions(query: str, objects: dict[str, float]) -> list[tuple[str, str, tuple[int, int]]]:
+    """The editions a question names, each with its series (第七届 青年人才托举工程 →
+    ``("第七届", "青年人才", span)``): the longest object word right after the ordinal."""
+    out = []
+    for m in ORDINAL.finditer(query):
+        series = max((t for t in objects if query.startswith(t, m.end())), key=len, default="")
+        if series:
+            out.append((m.group(0), series, m.span()))
+    return out
+
+
+def edition_stated(sent: str, ordinal: str, series: str) -> bool | None:
+    """True when ``sent`` names the asked edition of ``series``, False when it names
+    only another one (第八届…托举工程 for 第七届), None when it names none."""
+    near = r".{0,12}?" + re.escape(series)
+    if re.search(re.escape(ordinal) + near, sent):
+        return True
+    return False if re.search(ORDINAL.pattern + near, sent) else None
+
+
 def qualified_head(query: str, objects: dict[str, float]) -> tuple[str, str]:
     """The object word right before the question word (游客 in 接待入境游客多少人次)
     and the object word right before it (入境), when the question has both."""
@@ -344,6 +369,11 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 if not any(t in o or o in t for o in objects if o not in query)}, **objects}
     total = sum(terms.values()) or 1.0
     obj_total = sum(objects.values()) or 1.0
+    # Words the corpus never uses may be the asker's own (小宝宝 for 婴幼儿); words it does
+    # use, missing from a sentence, say that the sentence is about something else.
+    unseen = ctx.searcher.idf("\x00")
+    known = {t: w for t, w in objects.items() if ctx.searcher.idf(t) < unseen}
+    known_total = sum(known.values()) or 1.0
     qgrams = bigrams(query)
     asked = asked_unit(query)
     # One year asked (2025年, 去年) or a period (十四五期间, 累计): a figure of the other kind does not answer.
@@ -351,6 +381,9 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     single_year = bool(match.scope.years or match.scope.relative) and not wants_period
     money = bool(MONEY_Q.search(query)) and asked is None
     ranks = set(RANK.findall(query))
+    editions = asked_editions(query, objects)
+    edition_words = {t for t in objects if any(query.find(t) >= a and query.find(t) + len(t) <= b
+                                               for _, _, (a, b) in editions)}
     noun = ASKED_NOUN.search(query)
     total_asked, increment_asked = bool(TOTAL_Q.search(query)), bool(INCREMENT.search(query))
     qualifier, head = qualified_head(query, objects)
@@ -365,7 +398,16 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             sent = text[ss:se]
             clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
                        else [(0, len(sent))])
-            obj_share = sum(w * mention_share(sent, t) for t, w in objects.items()) / obj_total if objects else 1.0
+            shares = {t: mention_share(sent, t) for t in objects}
+            if editions:
+                stated_editions = [edition_stated(sent, o, series) for o, series, _ in editions]
+                if False in stated_editions:
+                    continue  # 第八届…托举工程 does not answer 第七届
+                if None in stated_editions:
+                    # 第七届 of something else (服务第七届世界智能大会) is not the asked one.
+                    shares.update({t: 0.0 for t in edition_words})
+            obj_share = sum(w * shares[t] for t, w in objects.items()) / obj_total if objects else 1.0
+            known_share = (sum(w * shares[t] for t, w in known.items()) / known_total) if known else 1.0
             lead = text[max(0, ss - 200):ss]  # what the paragraph said before: 这五年，…
             lead = lead[lead.rfind("\n") + 1:]
             # The period of the sentence's paragraph or section (五年来，… / 这一年，…),
@@ -442,9 +484,17 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 clause_ranks = set(RANK.findall(clause))
                 if ranks and clause_ranks:
                     score += p.rank if ranks & clause_ranks else -p.rank
+                # A rank asked (国家级) is answered by a sentence that states it, with a figure
+                # whose own item names no other rank: ***个市级科普教育基地 is not the 国家级
+                # ones, nor is 17个社区 in a sentence that names no rank at all.
+                if ranks and not ranks & set(RANK.findall(item)) and (
+                        RANK.search(item) or not ranks & set(RANK.findall(sent))):
+                    continue
+
                 masked = "*" in m.group(0)
                 cands.append(Candidate(score, hi, h.chunk.start + ss + m.start(), h.chunk.start + ss + m.end(),
-                                       h.chunk.start + ss, h.chunk.start + se, masked, obj_share, unit))
+                                       h.chunk.start + ss, h.chunk.start + se, masked, obj_share, unit,
+                                       known_share))
     cands.sort(key=lambda c: -c.score)
     return cands
 
@@ -458,7 +508,8 @@ def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Cand
     out = [c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object]
     if out or not cands:
         return out
-    best = next((c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object_paraphrase), None)
+    best = next((c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object_paraphrase
+                 and c.known_object >= p.min_object), None)
     if best is None:
         return []
     h = hits[best.hit]

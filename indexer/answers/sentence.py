@@ -63,8 +63,10 @@ class Sentence(Kind):
     def answer(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Answer]:
         """The source sentence that shares most with the question; none when
         no sentence names enough of what was asked."""
-        cands = self.score(ctx, query, hits, match)
-        if not cands or cands[0].object < ctx.params.min_object_sentence:
+        # The best of those that name the object: a title or dateline line shares the
+        # question's scope words (云南省政府工作报告) but says nothing asked.
+        cands = [c for c in self.score(ctx, query, hits, match) if c.object >= ctx.params.min_object_sentence]
+        if not cands:
             return []
         c = cands[0]
         h = hits[c.hit]
