@@ -13,13 +13,14 @@ from pathlib import Path
 
 START = "<!-- BENCH-TABLE -->"
 END = "<!-- /BENCH-TABLE -->"
-GOV_NAMES = ("gov-dev", "gov-heldout", "gov-heldout2", "gov-heldout3")
+GOV_NAMES = ("gov-dev", "gov-heldout", "gov-heldout2", "gov-heldout3", "gov-heldout4")
+HELD_NAMES = ("reports-heldout2", "reports-heldout3")  # reports-heldout keeps its older JSON key
 
 def markdown_table(res: dict) -> str:
     lines = []
-    for qs_name in ("cmrc2018-dev", "reports", "reports-heldout", "reports-heldout2", *GOV_NAMES,
+    for qs_name in ("cmrc2018-dev", "reports", "reports-heldout", *HELD_NAMES, *GOV_NAMES,
                     *(f"mixed-{n}" for n in GOV_NAMES), "mixed-reports", "mixed-reports-heldout",
-                    "mixed-reports-heldout2"):
+                    *(f"mixed-{n}" for n in HELD_NAMES)):
         r = res["quality"].get(qs_name)
         if not r:
             continue
@@ -30,8 +31,9 @@ def markdown_table(res: dict) -> str:
                          f"| {m['p50_ms']} | {m['p95_ms']} |")
     sets = [(name, res[key]) for name, key in (("reports", "answers"), ("reports-heldout", "answers_heldout"),
                                                *((n, f"answers_{n}") for n in (
-                                                   "reports-heldout2", *GOV_NAMES, *(f"mixed-{n}" for n in GOV_NAMES),
-                                                   "mixed-reports", "mixed-reports-heldout", "mixed-reports-heldout2")))
+                                                   *HELD_NAMES, *GOV_NAMES, *(f"mixed-{n}" for n in GOV_NAMES),
+                                                   "mixed-reports", "mixed-reports-heldout",
+                                                   *(f"mixed-{n}" for n in HELD_NAMES))))
             if res.get(key)]
     if sets:
         lines += ["\n**Answers** (quantity: exact figure from the named document; refused: questions the reports do not answer)\n", "| metric | " + " | ".join(n for n, _ in sets) + " |",

@@ -43,7 +43,7 @@ from indexer.retrieval import Searcher
 
 from .answers import evaluate_answers
 from .browser import browser_timings
-from .datasets import (CORPUS, GOV_SETS, HELDOUT2_QUESTIONS, HELDOUT_QUESTIONS, SHARED_ENV, cmrc_path, gov_path,
+from .datasets import (CORPUS, GOV_SETS, REPORT_HELDOUT_SETS, SHARED_ENV, cmrc_path, gov_path,
                        load_cmrc, load_gov_corpus, load_gov_questions, load_report_questions, mixed_sets)
 from .expected import EXPECTED, check, load_pins
 from .metrics import percentiles
@@ -118,8 +118,8 @@ def run_bench(opts: Options) -> int:
     log(f"  answers {res['answers']}")
     # The held-out report sets reuse the reports index; the first keeps its old JSON key.
     held: dict[str, list[dict]] = {}
-    for name, path, key in (("reports-heldout", HELDOUT_QUESTIONS, "answers_heldout"),
-                            ("reports-heldout2", HELDOUT2_QUESTIONS, "answers_reports-heldout2")):
+    for name, path in REPORT_HELDOUT_SETS:
+        key = "answers_heldout" if name == "reports-heldout" else f"answers_{name}"
         log(f"quality: {name}")
         qs, held[name] = load_report_questions(CORPUS, path, name)
         res["quality"][name] = evaluate_retrievers(qs, work, embedder, nano_engine=engine, log=log,

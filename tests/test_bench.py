@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.datasets import HELDOUT2_QUESTIONS, HELDOUT_QUESTIONS, REPORT_QUESTIONS, read_items
+from bench.datasets import REPORT_HELDOUT_SETS, REPORT_QUESTIONS, read_items
 from bench.expected import EXPECTED, check, load_pins, quality_figures
 from bench.report import END, START, markdown_table, update_readme
 from bench.runner import Options, finish
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 FULL_RUN = json.loads((REPO / "docs" / "bench.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", [REPORT_QUESTIONS, HELDOUT_QUESTIONS, HELDOUT2_QUESTIONS], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [REPORT_QUESTIONS, *(p for _, p in REPORT_HELDOUT_SETS)], ids=lambda p: p.name)
 def test_question_sets_point_at_real_passages(path):
     """Every evidence string of the benchmark questions lies inside one
     passage of the bundled reports, so a miss is the retriever's fault."""
@@ -46,8 +46,8 @@ def test_every_quality_figure_of_the_full_run_is_pinned_and_holds():
 
 def test_quick_tier_pins_every_shipped_figure():
     pins = load_pins(EXPECTED, "quick")
-    for qs in ("reports", "reports-heldout", "reports-heldout2", "gov-dev", "gov-heldout", "gov-heldout3",
-               "cmrc2018-dev"):
+    for qs in ("reports", "reports-heldout", "reports-heldout2", "reports-heldout3", "gov-dev", "gov-heldout",
+               "gov-heldout3", "gov-heldout4", "cmrc2018-dev"):
         for k in ("hit@1", "hit@5", "hit@10", "mrr@10"):
             assert f"quality.{qs}.shipped.{k}" in pins.figures
     assert "answers.reports.quantity_exact_match" in pins.figures
