@@ -91,8 +91,11 @@ COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|�
 # 这几年/近几年/好几年 say when, not how many.
 JI = r"(?<![这近前好头])几"
 HOW_MANY = rf"(?:多少|{JI})"
+# How long (多长时间, 多久): answered by a span of time in any of its units (1周, 3天).
+DURATION_Q = re.compile(r"多长时间|多久")
+DURATION = "时长"  # the asked "unit" of a duration question: any unit of time
 QUANTITY_Q = re.compile(
-    rf"多少|{JI}[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
+    rf"{DURATION_Q.pattern}|多少|{JI}[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
     + COUNT_NOUN.pattern
 )
 ASKED_UNIT = re.compile(rf"{HOW_MANY}(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
@@ -104,12 +107,16 @@ NOT_QUANTITY_BEFORE = ("第",)
 # Measure words that count the same thing: 多少位 is answered by 53名 or 182人.
 UNIT_CLASSES = [{"人", "名", "位", "人次"}, {"%", "％"}, {"个", "项"}, {"家", "所"}, {"台", "部", "套"},
                 {"个百分点", "百分点"}]
+# A duration asked (多久) is answered in any unit of time; 几天 only in days.
+TIME_UNITS = ("年", "月", "周", "天", "日", "小时", "课时")
 
 
 def asked_unit(query: str) -> str | None:
     """The measure word a how-many question expects, if it names one."""
     if re.search(r"比例|占比|百分之几|百分比", query):
         return "%"
+    if DURATION_Q.search(query):
+        return DURATION
     m = ASKED_UNIT.search(query)
     if m and m.group("unit"):
         return "元" if m.group("unit") == "钱" else m.group("unit")
@@ -127,6 +134,8 @@ def unit_score(asked: str | None, unit: str) -> float:
         return 0.0
     if asked == "元":
         return 1.0 if unit.endswith("元") else 0.0
+    if asked == DURATION:
+        return 1.0 if unit in TIME_UNITS else 0.0
     if unit == asked or unit.startswith(asked):
         return 1.0
     return 0.7 if any(asked in cls and unit in cls for cls in UNIT_CLASSES) else 0.0

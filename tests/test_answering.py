@@ -98,8 +98,13 @@ def test_conflicting_sources_each_get_an_answer(answerer):
     ("第八届青年人才托举工程有多少人入选？", "729人"),
     ("第七届世界智能大会请来了多少位院士？", "25位"),  # 第七届 of the series asked, in another clause
     ("省级科普示范社区有多少个？", "26个"),
+    ("我市现有多少个市级科普示范社区？", "35个"),  # what is counted, named after the question word
+    ("获得三等奖的科技创新成果有几项", "4项"),  # …3项科技创新成果获得二等奖，4项获得三等奖
+    ("获得二等奖的科技创新成果有几项", "3项"),
+    ("第三届全国创新争先奖我市有多少人获奖", "6人"),  # 全国 between the edition and its series
+    ("处级以上干部读书班为期多久", "1周"),  # a duration, in whatever unit of time it is stated
 ])
-def test_editions_and_ranks_that_are_stated(answerer, q, expected):
+def test_answers_of_the_asked_object_edition_rank_and_kind(answerer, q, expected):
     r = answerer.ask(q)
     assert r.found and r.answers[0].text == expected, (r.message, [a.text for a in r.answers])
 
@@ -110,8 +115,11 @@ def test_editions_and_ranks_that_are_stated(answerer, q, expected):
     "第六届青年人才托举工程邀请了多少位院士？",  # 第七届世界智能大会's 25位 is of another series
     "县级科普示范社区有多少个？",  # 国家级, 省级 and 市级 are counted, not 县级
     "国家级科普教育基地有多少个？",  # 国家级 counts 科普示范社区; the bases are counted by other ranks
+    "第五届全国创新争先奖我市有多少人获奖",
+    "我市有多少个市级科普示范学校？",  # 市级科普示范社区35个 counts 社区
+    "市科协推荐了多少名青年科技工作者代表？",  # 推荐3名科技工作者 are not 代表
 ])
-def test_another_edition_or_rank_is_not_an_answer(answerer, q):
+def test_another_object_edition_or_rank_is_not_an_answer(answerer, q):
     r = answerer.ask(q)
     assert not r.found, [(a.text, a.sentence[:40]) for a in r.answers]
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..chunking import period_lead
 from ..indicators import SYNONYMS, ascii_lower, forms, mentions
 from ..keywords import STOPWORDS, word_tokens
-from ..quantities import CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, unit_score
+from ..quantities import ASKED_UNIT, CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, unit_score
 from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
                      passage_period, passage_tense, period_mark, spans_years)
 
@@ -38,8 +38,8 @@ ASKED_NOUN = re.compile(r"规模|总数|总量|总额|金额|数量")
 TOTAL_Q = re.compile(r"总数|总量|一共|共有|总共|总计|合计|累计")
 INCREMENT = re.compile(r"新增|新建|新认定|新设")
 RESPECTIVELY = re.compile(r"分别(?:为|是|达到|达|增长|下降|提高到|提高|提升至|降低|降至|占|突破|超过)?")
-# Ranks that qualify a count (国家级 vs 市级 bases): a clause of another rank does not answer.
-RANK = re.compile(r"(?:国家|国际|省|市|县|区|乡镇|村)级")
+# Ranks that qualify a count (国家级 vs 市级 bases, 二等奖 vs 三等奖): a clause of another rank does not answer.
+RANK = re.compile(r"(?:国家|国际|省|市|县|区|乡镇|村)级|[特一二三四五]等(?=奖)")
 # Which one of a series (第七届, 第三批): the figure of another one is not the answer.
 ORDINAL = re.compile(rf"第(?:\d+|[{CN_DIGITS}]+)(?:届|批|期|次|轮|季)")
 # Verbs and particles that link an indicator to its figure (生产总值达到…, 增长…).
@@ -305,14 +305,28 @@ def list_item(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[int, int, bo
     return a, b, False
 
 
+def counted_noun(query: str, objects: dict[str, float]) -> str:
+    """What a how-many question counts when it names it after the question
+    word (几个省级示范农村专业技术协会 → 协会): the last of the object words that
+    follow it one after another; "" when none follows."""
+    asked = ASKED_UNIT.search(query)
+    if not asked or not asked.group(0):
+        return ""
+    at, last = asked.end(), ""
+    while nxt := max((t for t in objects if query.startswith(t, at)), key=len, default=""):
+        at, last = at + len(nxt), nxt
+    return last
+
+
 def asked_editions(query: str, objects: dict[str, float]) -> list[tuple[str, str, tuple[int, int]]]:
     """The editions a question names, each with its series (第七届 青年人才托举工程 →
     ``("第七届", "青年人才", span)``): the longest object word right after the ordinal."""
     out = []
     for m in ORDINAL.finditer(query):
-        series = max((t for t in objects if query.startswith(t, m.end())), key=len, default="")
-        if series:
-            out.append((m.group(0), series, m.span()))
+        # The first object word after it, a word or two of scope (全国) allowed between.
+        after = [(query.find(t, m.end()), -len(t), t) for t in objects if 0 <= query.find(t, m.end()) <= m.end() + 3]
+        if after:
+            out.append((m.group(0), min(after)[2], m.span()))
     return out
 
 
@@ -387,6 +401,10 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     noun = ASKED_NOUN.search(query)
     total_asked, increment_asked = bool(TOTAL_Q.search(query)), bool(INCREMENT.search(query))
     qualifier, head = qualified_head(query, objects)
+    counted = counted_noun(query, objects)
+    if counted and ctx.searcher.idf(counted) >= unseen:
+        counted = ""  # the asker's own word (托育位子): a paraphrase, judged by meaning
+    counted_parts = [t for t in objects if t != counted and t in counted]
     cands: list[Candidate] = []
     for hi, h in enumerate(hits):
         fit = time_fit(ctx, h, match)
@@ -433,6 +451,12 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 # words of the other items are about their own figures.
                 item_at = list_item(sent, cl, m)
                 item = sent[item_at[0]:item_at[1]]
+                # A clause that opens with its figure (…3项科技创新成果获得二等奖，4项获得三等奖)
+                # counts what the clause before it named.
+                counts_in = (sent[clauses[ci - 1][0]:cl[1]] if ci and not sent[cl[0]:m.start()].strip() else clause)
+                if counted and not (mentions(counts_in, counted) or counted_parts
+                                    and all(mentions(counts_in, t) for t in counted_parts)):
+                    continue  # 推荐3名科技工作者 does not count 科技工作者代表; 党员、干部 are 党员干部
                 for t, w in terms.items():
                     if mentions(clause, t) and not mentions(item, t):
                         w *= p.other_item

@@ -21,7 +21,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from ..quantities import QUANTITY_Q, RATE_UNITS, asked_unit, holds_asked_quantity, quantities, unit_score
+from ..quantities import DURATION, QUANTITY_Q, TIME_UNITS as UNITS_OF_TIME, RATE_UNITS, asked_unit, holds_asked_quantity, quantities, unit_score
 from ..scope import ScopeMatch
 from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
 
@@ -42,7 +42,7 @@ ASKS_START = re.compile(r"[从由]多少|原来|原先|此前|之前")
 # 播种面积1584.6万亩), but 高标准农田4808万亩 is still what 高标准农田 asks.
 AREA_UNITS = ("亩", "公顷", "平方米", "平方公里", "平方千米")
 AREA_Q = re.compile(r"面积|亩|公顷|平方")
-TIME_UNITS = ("年", "月", "天", "周", "小时", "日", "课时")
+TIME_UNITS = (*UNITS_OF_TIME, DURATION)
 # A keyword query naming an indicator (安徽 粮食产量 2025) asks for its figure.
 INDICATOR = re.compile(r"(?:产量|总值|总额|总量|产值|规模|里程|长度|面积|人数|数量|增速|增幅|增长|强度|比重|占比|投资|收入|"
                        r"[率量额数])(?:目标)?$")
