@@ -25,3 +25,10 @@ def test_a_quote_request_gets_the_sentence_not_the_dateline(city_answerer):
     outscores every sentence on them, but names nothing asked."""
     r = city_answerer.ask("江城市政府工作报告怎么讲旅居江城")
     assert r.found and r.answers[0].text.startswith("文旅融合发展，旅居江城成为城市名片"), (r.message, r.answers)
+
+
+def test_which_ones_is_not_how_many(city_answerer):
+    """哪几种 asks which, not how many; and the question word is not what is asked about."""
+    assert answer_kind("学校要开展哪几种教育") is SENTENCE_KIND
+    r = city_answerer.ask("江城报告里推进城市更新要做哪几件事")
+    assert r.found and "改造老旧小区120个" in r.answers[0].text, (r.message, r.answers)

@@ -55,7 +55,9 @@ NOT_OBJECT = re.compile(rf"^(?:{PLAN_WORDS.pattern}|{RESULT_WORDS.pattern}|{THIS
                         r"政府工作报告|全省|全市|全国|省|市|年|今|去|期间|时期|末|多|大|有|为|是|"
                         # how a request is put (…中关于…的表述), when (现在), and who asks (老百姓)
                         r"关于|表述|论述|提法|说法|原文|内容|怎么讲|怎么说|讲|说|提到|部分|方面|"
-                        r"现在|目前|当前|如今|眼下|老百姓|百姓|人们|大家|国务院|我国|国家)$")
+                        r"现在|目前|当前|如今|眼下|老百姓|百姓|人们|大家|国务院|我国|国家|"
+                        # which and what (哪几种教育): the question word, not its object
+                        r"哪[几些种类个方]*种?|哪几|什么|怎样|如何|哪里)$")
 
 
 @dataclass(frozen=True)
