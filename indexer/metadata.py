@@ -86,7 +86,12 @@ def body_aliases(body: str) -> set[str]:
     return {a for a in out if len(a) >= 3}
 
 
+# A draft's note (工作报告（征求意见稿）) says what stage the text is at, not its kind.
+DRAFT_NOTE = re.compile(r"[（(](?:征求意见稿|讨论稿|送审稿|草案|初稿|修改稿|审议稿)[）)]\s*$")
+
+
 def _kind(title: str) -> str:
+    title = DRAFT_NOTE.sub("", title)
     found = [(title.rfind(k), k) for k in KINDS if k in title]
     if not found:
         return ""

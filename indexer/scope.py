@@ -128,6 +128,11 @@ class Vocabulary:
                    {p: level_word(m.get("place") or "") for p, m in documents.items()})
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TIME_AFTER = re.compile(r"今年|去年|明年|上年|全年|十[三四五]五")
+_RECIPIENT = re.compile(r"(?:向|给|报送|呈报|上报)[市省县区委和、]{0,4}$")
+
+
 def _non_overlapping(spans: list[tuple[int, int, object]]) -> list[tuple[int, int, object]]:
     """Longest first, then leftmost; drop spans overlapping a kept one."""
     kept: list[tuple[int, int, object]] = []
@@ -149,19 +154,23 @@ def parse_scope(query: str, vocab: Vocabulary) -> Scope:
     """Places, bodies and years named in ``query``, with the vocabulary of bodies taken from the corpus."""
     found: list[tuple[int, int, object]] = []
     for alias in vocab.aliases:
-        found += [(at, at + len(alias), ("body", alias)) for at in _find_all(query, alias)]
+        # 向市委市政府提交…: the body a report went to is not the one that wrote it.
+        found += [(at, at + len(alias), ("body", alias)) for at in _find_all(query, alias)
+                  if not _RECIPIENT.search(query, 0, at)]
     found += [(m.start, m.end, ("place", m.place)) for m in find_places(query)]
     for w in NATIONAL_WORDS:
         found += [(at, at + len(w), ("national", w)) for at in _find_all(query, w)]
     kept = _non_overlapping(found)
     places = [v[1] for _, _, v in kept if v[0] == "place"]
     if not places:
-        # A one-character abbreviation (沪, 皖) counts only as a word of its own.
+        # A one-character abbreviation (沪, 皖) counts only standing alone, between no other
+        # Chinese characters (沪 GDP 2025) or before a time (鄂今年…): 新 of 新纳入, 云 of 云计算 are words.
         pos = 0
         for tok in word_tokens(query):
             at = query.find(tok, pos)
             pos = at + len(tok) if at >= 0 else pos
-            if tok in ABBREVIATIONS and at >= 0:
+            if tok in ABBREVIATIONS and at >= 0 and not _CJK.match(query[at - 1:at]) and (
+                    not _CJK.match(query[at + 1:at + 2]) or _TIME_AFTER.match(query, at + 1)):
                 p = place_of(ABBREVIATIONS[tok])
                 if p:
                     places.append(p)

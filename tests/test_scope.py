@@ -63,6 +63,16 @@ def test_metadata_is_detected_from_title_file_name_and_text(gov_corpus):
     assert (national.place, national.year, national.body) == ("全国", 2024, "国务院")
 
 
+def test_a_draft_keeps_the_kind_of_what_it_drafts(tmp_path):
+    """（征求意见稿） says the text is a draft; the report is still a 工作报告, not an 意见."""
+    (tmp_path / "draft.txt").write_text("在淮北市科学技术协会第四次代表大会上的工作报告（征求意见稿）\n各位代表：\n正文。\n",
+                                        encoding="utf-8")
+    (tmp_path / "opinion.txt").write_text("关于加强新时代科普工作的意见\n正文。\n", encoding="utf-8")
+    docs = {d.path: d for d in load_corpus(tmp_path).documents}
+    assert (docs["draft.txt"].kind, docs["draft.txt"].place) == ("工作报告", "淮北市")
+    assert docs["opinion.txt"].kind == "意见"
+
+
 def test_catalog_overrides_detected_metadata(tmp_path):
     shutil.copy(GOV / DOCS[0], tmp_path / DOCS[0])
     (tmp_path / "catalog.toml").write_text(f'["{DOCS[0]}"]\nbody = "重庆市政府办公厅"\nyear = 2025\n', encoding="utf-8")
@@ -168,6 +178,16 @@ def test_scope_picks_the_named_document_or_says_none_matches(gov_answerer):
     assert resolve_scope("全市新能源汽车产量是多少", national).docs is None
     assert filter_documents(docs, places=["浙江"]) == ["浙江省_2026政府工作报告.txt"]
     assert sorted(filter_documents(docs, years=[2024])) == ["国务院_2024政府工作报告.txt"]
+    # A one-character abbreviation names a province only standing alone: 新 of 新纳入 is "new",
+    # not 新疆; 吉 of 吉祥 is not 吉林.
+    assert resolve_scope("渝 新能源汽车产量 2025", docs).docs == ["重庆市_2026政府工作报告.txt"]
+    assert resolve_scope("浙2025年地区生产总值", docs).docs == ["浙江省_2026政府工作报告.txt"]
+    assert resolve_scope("渝今年城镇新增就业目标", docs).docs == ["重庆市_2026政府工作报告.txt"]
+    # The body a report went to (向市政府提交) is not the one that wrote it; 市政府工作报告 is.
+    assert resolve_scope("市政府工作报告里新能源汽车产量是多少", docs).docs == ["重庆市_2026政府工作报告.txt"]
+    for q in ("新纳入的科技创新智库有几个", "今年推进新成立了几个学会", "吉祥物发布了几款",
+              "向市委市政府提交了多少篇专报"):
+        assert resolve_scope(q, docs).message == "" and resolve_scope(q, docs).docs is None, q
 
 
 @pytest.mark.parametrize("question, answer, doc", [
