@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from bench.office import api_server, call, concurrent_asks
 from test_office import PASSWORDS, SECRET_Q, staff
+
+REPO = Path(__file__).resolve().parent.parent
 
 SMALL = ("市科协年度工作报告\n一、加强政治建设\n一是坚持党的全面领导。全年召开党组会议29次，研究重大事项92项。\n"
          "二、推进全域科普\n一是办好科普活动。带动全市3981个单位开展18153项全域科普活动。\n")

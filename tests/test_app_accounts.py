@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
 from test_office import PASSWORDS, SECRET_Q, staff
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture

@@ -11,14 +11,16 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 import pymysql
 import pytest
 
-from conftest import REPO
 from indexer.audit import GENESIS, entry_hash
 from indexer.audit_oceanbase import OceanBaseAuditLog
 from indexer.config import Settings
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,21 @@ def test_bundled_corpus_loads_with_catalog_titles():
     titles = {d.title for d in result.documents}
     assert "市科协主题教育总结评估汇报" in titles
     assert all(not d.title[:3].isdigit() for d in result.documents)
+
+
+def test_file_vanishing_during_the_build(tmp_path):
+    (tmp_path / "gone.txt").write_text("内容。", encoding="utf-8")
+    path = tmp_path / "gone.txt"
+    path.unlink()
+    with pytest.raises(LoadError, match="已不存在"):
+        load_document(path, tmp_path)
+
+
+def test_a_single_50mb_line_is_refused_quickly(tmp_path):
+    (tmp_path / "huge.txt").write_bytes(("科" * (50 * 1024 * 1024 // 3 + 1)).encode("utf-8"))
+    (tmp_path / "ok.txt").write_text("正常报告。", encoding="utf-8")
+    t = time.monotonic()
+    result = load_corpus(tmp_path)
+    assert time.monotonic() - t < 10
+    assert [d.path for d in result.documents] == ["ok.txt"]
+    assert "文件过大" in result.skipped[0].reason

@@ -12,10 +12,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 SECRET = ("市纪委监委2023年工作报告\n一、监督执纪\n一是严肃查处违纪违法案件。全年立案审查调查违纪违法案件137件，"
           "给予党纪政务处分142人。\n")
@@ -137,31 +138,6 @@ def test_audit_chain_detects_an_edited_line_and_the_cli_says_so(office, tmp_path
     assert bad.returncode != 0 and "第 3 条" in bad.stderr
 
 
-def test_retention_prunes_old_entries_and_keeps_the_chain(tmp_path):
-    from indexer.audit import AuditLog
-
-    log = AuditLog(tmp_path / "audit.sqlite")
-    for n in range(4):
-        log.append("li", "ask", detail=f"问题{n}")
-    db = sqlite3.connect(tmp_path / "audit.sqlite")
-    # Entries 1-2 written long ago: their hashes are recomputed as they were then.
-    from indexer.audit import entry_hash
-
-    db.execute("DROP TRIGGER audit_no_update")
-    prev = "0" * 64
-    for e in log.entries():
-        at = "2020-01-01T00:00:00.000+00:00" if e.id <= 2 else e.at
-        h = entry_hash(e.id, at, e.user, e.action, e.target, e.detail, e.source, prev)
-        db.execute("UPDATE audit SET at = ?, prev = ?, hash = ? WHERE id = ?", (at, prev, h, e.id))
-        prev = h
-    db.commit()
-    db.close()
-    assert log.verify().ok
-    assert log.prune(days=180) == 2
-    assert [e.id for e in log.entries()] == [3, 4, 5] and log.entries()[-1].action == "audit.prune"
-    assert log.verify().ok
-
-
 def test_throttling_sessions_and_disabled_users(small_corpus, tmp_path):
     from indexer.accounts import MAX_FAILURES, AccountError, Accounts, LoginError
 
@@ -214,35 +190,6 @@ def test_history_and_feedback_export_as_a_question_set(office):
     assert first["evidence"] in SECRET and "137件" in first["evidence"] and first["verdict"] == "有用"
     assert second["review"] is True and second["answer"] == "" and second["comment"] == "应该是 142人"
     assert [json.loads(x)["q"] for x in office.history.export_jsonl("wrong").splitlines()] == ["给予党纪政务处分多少人"]
-
-
-def test_users_cli_reads_passwords_from_stdin_only(tmp_path):
-    env = {**os.environ, "PARTYQA_DATA": str(tmp_path / "data")}
-    run = lambda *a, stdin="": subprocess.run([sys.executable, "-m", "indexer", *a], cwd=REPO, env=env,  # noqa: E731
-                                             input=stdin, capture_output=True, text=True)
-    added = run("users", "add", "管理员甲", "--role", "admin", stdin="admin-pass-0001\n")
-    assert added.returncode == 0 and "已新增管理员“管理员甲”" in added.stdout
-    assert run("users", "add", "li", "--role", "reader", "li-pass-00001").returncode == 2  # no password arguments
-    refused = run("users", "add", "li", "--role", "reader", stdin="")
-    assert refused.returncode == 2 and "没有读到密码" in refused.stderr
-    assert run("users", "add", "li", "--role", "reader", stdin="li-pass-00001\n").returncode == 0
-    assert run("kb", "add", "纪检").returncode == 0
-    assert run("users", "grant", "li", "纪检", "read").returncode == 0
-    assert run("users", "grant", "li", "人事", "read").returncode == 2
-    assert run("users", "passwd", "li", stdin="li-pass-00002\n").returncode == 0
-    assert run("users", "disable", "li").returncode == 0
-    listed = run("users", "list").stdout
-    assert "管理员甲\t管理员\t正常\t全部知识库" in listed and "li\t读者\t已停用\t纪检（只读）" in listed
-    from indexer.accounts import Accounts
-
-    acc = Accounts(tmp_path / "data" / "office.sqlite")
-    acc.set_disabled("li", False)
-    assert acc.login("li", "li-pass-00002").role == "reader"
-    actions = [json.dumps(r, ensure_ascii=False) for r in sqlite3.connect(tmp_path / "data" / "audit.sqlite")
-               .execute("SELECT action, target FROM audit ORDER BY id")]
-    assert actions == ['["user.add", "管理员甲"]', '["user.add", "li"]', '["kb.add", "纪检"]', '["kb.grant", "li@纪检"]',
-                       '["user.passwd", "li"]', '["user.disable", "li"]']
-    assert "li-pass" not in (tmp_path / "data" / "audit.sqlite").read_bytes().decode("utf-8", "replace")
 
 
 def test_a_new_knowledge_base_without_documents_says_so(office):

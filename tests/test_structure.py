@@ -118,3 +118,68 @@ def test_readme_module_table_matches_the_package():
     actual = {p.relative_to(REPO).as_posix() for p in (REPO / "indexer").rglob("*.py")
               if p.name not in ("__init__.py", "__main__.py") or p.parent.name == "store"}
     assert listed == actual, f"missing from README: {sorted(actual - listed)}; not in the package: {sorted(listed - actual)}"
+
+
+# Library modules without a mirror test module, each with why. Everything
+# else under indexer/ has tests/test_<name>.py (test_store_<name>.py for
+# indexer/store, test_answers_<name>.py for indexer/answers).
+EXEMPT = {
+    "indexer/accounts.py": "exercised through the office in test_office.py (logins, throttling) and test_office_cli.py",
+    "indexer/archives.py": "exercised end to end by test_formats.py (folders, zips, zip bombs)",
+    "indexer/converting.py": "exercised end to end by test_formats.py (Word 97 and WPS through LibreOffice)",
+    "indexer/derived.py": "exercised by test_formats.py (conversions and OCR cached per test)",
+    "indexer/errors.py": "no behaviour of its own: exception classes, their messages checked where raised",
+    "indexer/exporting.py": "tested with the quote basket it exports, in test_basket.py",
+    "indexer/extraction.py": "no behaviour of its own: the dataclass the format readers fill",
+    "indexer/feedback.py": "exercised through the office in test_office.py (history and feedback export)",
+    "indexer/indicators.py": "exercised by test_scope.py and the answer goldens (indicators asked by everyday names)",
+    "indexer/keywords.py": "exercised by test_retrieval.py (keyword mode) and test_failures.py (disk full)",
+    "indexer/knowledge.py": "exercised through the office in test_office.py (grants, knowledge bases)",
+    "indexer/layout.py": "exercised end to end by test_formats.py (OFD and OCR lines into paragraphs)",
+    "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
+    "indexer/metadata.py": "exercised by test_scope.py (detected metadata, catalog overrides, body aliases)",
+    "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
+    "indexer/ofd.py": "exercised end to end by test_formats.py (OFD templates and text objects)",
+    "indexer/pdf.py": "exercised end to end by test_formats.py and test_loading.py (pages, tables)",
+    "indexer/places.py": "exercised by test_scope.py (places from the division list)",
+    "indexer/quantities.py": "exercised by test_answering.py and test_scope.py (quantity forms, asked units)",
+    "indexer/residue.py": "exercised by test_scope.py (page residue kept out of passages)",
+    "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
+    "indexer/sniffing.py": "exercised end to end by test_formats.py (uploads sniffed, locked files)",
+    "indexer/tables.py": "exercised end to end by test_formats.py (table rows with their headers)",
+    "indexer/webpages.py": "exercised end to end by test_formats.py (saved pages and MHTML)",
+    "indexer/store/embedded.py": "exercised by test_building.py and test_store_base.py (versions, locks, corruption)",
+    "indexer/store/seekdb.py": "exercised by every seekdb-marked test (the seekdb_url fixture starts it)",
+    "indexer/answers/base.py": "exercised by test_answering.py and the test_answers_*.py goldens",
+}
+
+
+def mirror_of(path: Path) -> str:
+    rel = path.relative_to(REPO / "indexer")
+    prefix = "".join(f"{part}_" for part in rel.parts[:-1])
+    return f"test_{prefix}{rel.stem}.py"
+
+
+def library_modules() -> list[Path]:
+    return sorted(p for p in (REPO / "indexer").rglob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+
+
+def test_every_library_module_has_a_mirror_test_module_or_a_reason():
+    """Tests mirror the package: tests/test_<name>.py for each module of
+    indexer/ (test_store_<name>.py, test_answers_<name>.py in the
+    subpackages), or an entry in EXEMPT saying where it is tested instead.
+    An exempt module that gains a mirror, or no longer exists, leaves EXEMPT."""
+    tests = REPO / "tests"
+    missing, stale = [], []
+    for path in library_modules():
+        rel = path.relative_to(REPO).as_posix()
+        has = (tests / mirror_of(path)).exists()
+        if not has and rel not in EXEMPT:
+            missing.append(f"{rel} (expected tests/{mirror_of(path)})")
+        if has and rel in EXEMPT:
+            stale.append(rel)
+    gone = [rel for rel in EXEMPT if not (REPO / rel).exists()]
+    assert not missing, "library modules without a mirror test module: " + ", ".join(missing)
+    assert not stale and not gone, f"EXEMPT entries to remove: {stale + gone}"
+    assert mirror_of(REPO / "indexer" / "store" / "base.py") == "test_store_base.py"
+    assert mirror_of(REPO / "indexer" / "answers" / "date.py") == "test_answers_date.py"

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from indexer.building import build_index
@@ -149,21 +148,6 @@ def test_missing_index_message(tmp_path):
     r = subprocess.run([sys.executable, "-m", "indexer", "search", "科普", "--index", str(tmp_path / "none")],
                        capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 2 and "python -m indexer build" in r.stderr
-
-
-def test_hnsw_above_threshold_meets_recall(small_corpus, tmp_path):
-    from indexer.vectors import build_vector_index, exact_index, probe_queries, recall_at_10
-
-    rng = np.random.default_rng(3)
-    centers = rng.normal(size=(40, 384)).astype(np.float32)
-    x = centers[rng.integers(0, 40, 20000)] + 0.35 * rng.normal(size=(20000, 384)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    index, info = build_vector_index(x, threshold=10000)
-    assert info["type"] == "hnsw" and info["recall_at_10"] >= 0.98
-    fresh = probe_queries(x, 200, seed=7)
-    assert recall_at_10(index, exact_index(x), fresh) >= 0.97
-    small, small_info = build_vector_index(x[:500], threshold=10000)
-    assert small_info["type"] == "flat-ip"
 
 
 def test_no_change_build_writes_nothing_and_loads_no_model(small_corpus, tmp_path, embedder, monkeypatch):
