@@ -40,6 +40,7 @@ def login(url: str, name: str) -> str:
     return body["token"]
 
 
+@pytest.mark.slow  # the API server: a process that loads the model
 def test_anonymous_requests_get_401_and_openapi_describes_ask(site):
     url = site["url"]
     for path, body in (("/api/kbs", None), ("/api/kbs/默认/ask", {"q": SECRET_Q}), ("/api/kbs/默认/search", {"q": "科普"}),
@@ -54,6 +55,7 @@ def test_anonymous_requests_get_401_and_openapi_describes_ask(site):
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
 
 
+@pytest.mark.slow  # the API server: a process that loads the model
 def test_reader_of_one_knowledge_base_sees_nothing_of_the_other(site):
     url = site["url"]
     li, zhao = login(url, "li"), login(url, "zhao")
@@ -74,6 +76,7 @@ def test_reader_of_one_knowledge_base_sees_nothing_of_the_other(site):
     assert call(url, "/api/kbs/默认/ask", {"q": "科普", "k": 0}, li)[0] == 422
 
 
+@pytest.mark.slow  # the API server: a process that loads the model
 def test_history_feedback_and_logout(site):
     url = site["url"]
     token = login(url, "zhao")

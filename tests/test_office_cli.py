@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow  # CLI subprocesses
 def test_users_cli_reads_passwords_from_stdin_only(tmp_path):
     env = {**os.environ, "PARTYQA_DATA": str(tmp_path / "data")}
     run = lambda *a, stdin="": subprocess.run([sys.executable, "-m", "indexer", *a], cwd=REPO, env=env,  # noqa: E731
