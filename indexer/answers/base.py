@@ -321,8 +321,9 @@ def counted_noun(query: str, objects: dict[str, float]) -> str:
 
 
 def asked_editions(query: str, objects: dict[str, float]) -> list[tuple[str, str, tuple[int, int]]]:
-    """The editions a question names, each with its series (第七届 青年人才托举工程 →
-    ``("第七届", "青年人才", span)``): the longest object word right after the ordinal."""
+    """The editions a question names, each with its series (第七届青年人才托举工程 →
+    ``("第七届", "青年", span)``): the first object word after the ordinal, the longest
+    of those starting there, a word of scope (第二届全国创新争先奖) allowed between."""
     out = []
     for m in ORDINAL.finditer(query):
         # The first object word after it, a word or two of scope (全国) allowed between.
@@ -516,7 +517,6 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 if ranks and not ranks & set(RANK.findall(item)) and (
                         RANK.search(item) or not ranks & set(RANK.findall(sent))):
                     continue
-
                 masked = "*" in m.group(0)
                 cands.append(Candidate(score, hi, h.chunk.start + ss + m.start(), h.chunk.start + ss + m.end(),
                                        h.chunk.start + ss, h.chunk.start + se, masked, obj_share, unit,

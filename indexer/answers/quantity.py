@@ -21,7 +21,9 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from ..quantities import DURATION, QUANTITY_Q, TIME_UNITS as UNITS_OF_TIME, RATE_UNITS, asked_unit, holds_asked_quantity, quantities, unit_score
+from ..quantities import (DURATION, QUANTITY_Q, RATE_UNITS, asked_unit, holds_asked_quantity, quantities,
+                          unit_score)
+from ..quantities import TIME_UNITS as UNITS_OF_TIME
 from ..scope import ScopeMatch
 from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
 
