@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.office import api_server, call, concurrent_asks
-from test_office import PASSWORDS, SECRET_Q, staff
+from office_users import PASSWORDS, SECRET_Q, staff
 
 REPO = Path(__file__).resolve().parent.parent
 

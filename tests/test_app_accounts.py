@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from test_office import PASSWORDS, SECRET_Q, staff
+from office_users import PASSWORDS, SECRET_Q, staff
 
 REPO = Path(__file__).resolve().parent.parent
 

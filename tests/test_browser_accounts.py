@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bench.browser import CHROMIUM, app_server, ask, launch_chromium, question_box
-from test_browser import english_words, idle
-from test_office import PASSWORDS, SECRET_Q, staff
+from browser_pages import english_words, idle
+from office_users import PASSWORDS, SECRET_Q, staff
 
 pytestmark = pytest.mark.browser
 SMALL = "市科协年度工作报告\n一、推进全域科普\n一是办好科普活动。带动全市3981个单位开展18153项全域科普活动。\n"

@@ -5,6 +5,7 @@ imports the benchmark."""
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -183,3 +184,11 @@ def test_every_library_module_has_a_mirror_test_module_or_a_reason():
     assert not stale and not gone, f"EXEMPT entries to remove: {stale + gone}"
     assert mirror_of(REPO / "indexer" / "store" / "base.py") == "test_store_base.py"
     assert mirror_of(REPO / "indexer" / "answers" / "date.py") == "test_answers_date.py"
+
+
+def test_test_modules_share_helpers_through_fixtures_or_helper_modules():
+    """No test module imports another test module or conftest: shared set-up is
+    a fixture (conftest.py) or a helper module (office_users.py, browser_pages.py)."""
+    pattern = re.compile(r"^\s*(?:from|import)\s+(?:test_\w+|conftest)\b", re.M)
+    offenders = [p.name for p in (REPO / "tests").glob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
