@@ -1,5 +1,6 @@
 """Shared fixtures: the real built-in model and a real index of the five
-reports, built once per session; small corpora where the model is not the point."""
+reports, built once per session; small corpora where the model is not the point;
+LibreOffice required and a fresh conversion cache for the format tests."""
 
 from __future__ import annotations
 
@@ -88,6 +89,24 @@ def check_answer(answerer):
             assert ([one[0].text, one[0].start] if one else [None, None]) == [p["answer"], p["answer_start"]]
 
     return check
+
+
+@pytest.fixture
+def converter_installed():
+    """Requested by the tests that need LibreOffice (the format tests, with
+    ``pytest.mark.usefixtures``): without it they fail, they do not skip."""
+    from indexer.converting import soffice
+
+    if soffice() is None:
+        pytest.fail("LibreOffice is not installed: run `make test`, which installs Debian's libreoffice-writer-nogui")
+
+
+@pytest.fixture
+def settings(tmp_path_factory):
+    from indexer.config import Settings
+
+    # Conversions and OCR are cached by content: a test must see them done, not remembered.
+    return Settings(derived_cache=tmp_path_factory.mktemp("derived"))
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from documents import TABLE, exact_offsets, word_report
+from indexer.chunking import chunk_document
 from indexer.loading import LoadError, decode_bytes, detect_title, load_corpus, load_document
 
 TEXT = "市科协主题教育总结评估汇报\n\n一、坚持政治导向\n开展谈心谈话*人次，举办活动50余场。\r\n《市科学技术协会党组关于加强自身建设的实施意见》\r\n"
@@ -153,3 +155,18 @@ def test_a_single_50mb_line_is_refused_quickly(tmp_path):
     assert time.monotonic() - t < 10
     assert [d.path for d in result.documents] == ["ok.txt"]
     assert "文件过大" in result.skipped[0].reason
+
+
+@pytest.mark.usefixtures("converter_installed")
+def test_docx_table_rows_keep_headers_and_units(tmp_path, settings):
+    (tmp_path / "t.docx").write_bytes(word_report("某市统计公报", "一、经济运行", "全年经济运行平稳。", TABLE,
+                                                 "表1 主要指标完成情况表"))
+    doc = load_document(tmp_path / "t.docx", tmp_path, settings=settings)
+    row = "指标：地区生产总值，2025年：31580.6亿元，增长：5.4%"
+    assert row in doc.text.split("\n")
+    chunks = chunk_document(doc)
+    exact_offsets(doc)
+    hit = next(c for c in chunks if c.text == row)
+    assert hit.section == "一、经济运行 > 表1 主要指标完成情况表"
+    after = next(c for c in chunks if "以上为主要指标" in c.text)
+    assert after.section == "一、经济运行"
