@@ -454,12 +454,13 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 # words of the other items are about their own figures.
                 item_at = list_item(sent, cl, m)
                 item = sent[item_at[0]:item_at[1]]
-                # A clause that opens with its figure (…3项科技创新成果获得二等奖，4项获得三等奖)
-                # counts what the clause before it named.
-                counts_in = (sent[clauses[ci - 1][0]:cl[1]] if ci and not sent[cl[0]:m.start()].strip() else clause)
-                if counted and not (mentions(counts_in, counted) or counted_parts
-                                    and all(mentions(counts_in, t) for t in counted_parts)):
-                    continue  # 推荐3名科技工作者 does not count 科技工作者代表; 党员、干部 are 党员干部
+                if counted:
+                    # A clause that opens with its figure (…3项科技创新成果获得二等奖，4项获得三等奖)
+                    # counts what the clause before it named.
+                    counts_in = sent[clauses[ci - 1][0]:cl[1]] if ci and not sent[cl[0]:m.start()].strip() else clause
+                    if not (mentions(counts_in, counted)
+                            or counted_parts and all(mentions(counts_in, t) for t in counted_parts)):
+                        continue  # 推荐3名科技工作者 does not count 科技工作者代表; 党员、干部 are 党员干部
                 for t, w in terms.items():
                     if mentions(clause, t) and not mentions(item, t):
                         w *= p.other_item

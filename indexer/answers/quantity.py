@@ -21,9 +21,8 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from ..quantities import (DURATION, QUANTITY_Q, RATE_UNITS, asked_unit, holds_asked_quantity, quantities,
-                          unit_score)
-from ..quantities import TIME_UNITS as UNITS_OF_TIME
+from ..quantities import (DURATION, QUANTITY_Q, RATE_UNITS, TIME_UNITS, asked_unit, holds_asked_quantity,
+                          quantities, unit_score)
 from ..scope import ScopeMatch
 from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
 
@@ -44,7 +43,6 @@ ASKS_START = re.compile(r"[从由]多少|原来|原先|此前|之前")
 # 播种面积1584.6万亩), but 高标准农田4808万亩 is still what 高标准农田 asks.
 AREA_UNITS = ("亩", "公顷", "平方米", "平方公里", "平方千米")
 AREA_Q = re.compile(r"面积|亩|公顷|平方")
-TIME_UNITS = (*UNITS_OF_TIME, DURATION)
 # A keyword query naming an indicator (安徽 粮食产量 2025) asks for its figure.
 INDICATOR = re.compile(r"(?:产量|总值|总额|总量|产值|规模|里程|长度|面积|人数|数量|增速|增幅|增长|强度|比重|占比|投资|收入|"
                        r"[率量额数])(?:目标)?$")
@@ -108,7 +106,7 @@ class Quantity(Kind):
 
     def answer(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Answer]:
         asked, measure, _ = _asked(query)
-        time_asked = asked in TIME_UNITS
+        time_asked = asked in TIME_UNITS or asked == DURATION
 
         def rate(unit: str) -> bool:
             return unit in RATE_UNITS or (asked is not None and unit_score(asked, unit) > 0)
