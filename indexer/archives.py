@@ -245,7 +245,8 @@ def _made_by(folder: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def load_corpus_unpacked(root: str | Path, settings: Settings | None = None) -> LoadResult:
+def load_corpus_unpacked(root: str | Path, settings: Settings | None = None,
+                         known: dict[str, str] | None = None) -> LoadResult:
     """:func:`indexer.loading.load_corpus` after unpacking the ``.zip``
     archives dropped into the corpus; what an archive left out is reported
     in ``skipped`` first."""
@@ -253,6 +254,6 @@ def load_corpus_unpacked(root: str | Path, settings: Settings | None = None) -> 
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
     problems = unpack_dropped(root)
-    result = load_corpus(root, settings)
+    result = load_corpus(root, settings, known)
     result.skipped[:0] = [Skipped(rel, reason) for rel, reason in problems]
     return result

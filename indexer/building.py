@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -78,8 +79,14 @@ def build_from_documents(
     docs: list[Document], store: str | Path | Store, embedder: Embedder, *,
     params: ChunkParams = ChunkParams(), rebuild: bool = False, skipped: list[Skipped] | None = None,
     progress: Callable[[str, int, int], None] | None = None, extra_manifest: dict | None = None,
+    kept: list[str] = (), order: list[str] | None = None,
 ) -> BuildReport:
-    """Index ``docs`` into ``store`` (a folder, a URL or a :class:`Store`) as a new live version."""
+    """Index ``docs`` into ``store`` (a folder, a URL or a :class:`Store`) as a new live version.
+
+    ``kept``: documents of the live version that are unchanged and were not
+    read again; their passages and manifest entries are carried over.
+    ``order``: every document's path in corpus order (``docs`` and ``kept``),
+    which fixes the order of the passages."""
     t0 = time.perf_counter()
     store = open_store(store)
     with store.build_lock():
@@ -87,8 +94,11 @@ def build_from_documents(
         prev_docs = prev.documents if prev else {}
         same_params = prev is not None and prev.chunking == params.__dict__
         same_model = prev is not None and prev.model_fingerprint == embedder.info.fingerprint
+        if kept and not (same_params and set(kept) <= set(prev_docs)):
+            raise ValueError("kept documents need the live version, built with the same chunking")
 
-        chunks: list[Chunk] = chunk_documents(docs, params)
+        chunks = _in_order(chunk_documents(docs, params), store.previous_chunks(set(kept)),
+                           order or [d.path for d in docs] + list(kept))
         keys = [text_key(c.embedding_text()) for c in chunks]
         cache = store.cached_vectors(set(keys), embedder.info.fingerprint) if same_params and same_model else {}
         todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
@@ -117,13 +127,8 @@ def build_from_documents(
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             model=embedder.info,
             chunking=dict(params.__dict__),
-            documents={
-                d.path: {"sha256": d.sha256, "title": d.title, "body": d.body, "date": d.date,
-                         "place": d.place, "year": d.year, "kind": d.kind,
-                         "chunks": counts.get(d.path, 0), "chars": len(d.text)}
-                for d in docs
-            },
-            counts={"documents": len(docs), "chunks": len(chunks)},
+            documents=_entries(docs, kept, prev_docs, counts, order),
+            counts={"documents": len(docs) + len(kept), "chunks": len(chunks)},
             skipped={s.path: s.reason for s in (skipped or [])},
             **(extra_manifest or {}),
         )
@@ -132,16 +137,51 @@ def build_from_documents(
             progress("index", 1, 1)
 
     live = store.current_manifest()
-    report = BuildReport(name, len(docs), len(chunks), skipped=list(skipped or []),
+    report = BuildReport(name, len(docs) + len(kept), len(chunks), skipped=list(skipped or []),
                          embedded=len(todo), reused=len(chunks) - len(todo),
                          vector_index=(live.vector_index if live else None) or {})
-    now = {d.path: d.sha256 for d in docs}
+    now = {d.path: d.sha256 for d in docs} | {p: prev_docs[p]["sha256"] for p in kept}
     for path, sha in now.items():
         old = prev_docs.get(path)
         (report.added if old is None else report.unchanged if old["sha256"] == sha else report.changed).append(path)
     report.removed = sorted(set(prev_docs) - set(now))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _in_order(fresh: list[Chunk], carried: dict[str, list[Chunk]], order: list[str]) -> list[Chunk]:
+    """Passages document by document in corpus order, so that an update
+    lays them out exactly as a full build would."""
+    by_doc: dict[str, list[Chunk]] = dict(carried)
+    for c in fresh:
+        by_doc.setdefault(c.doc, []).append(c)
+    return [c for path in order for c in by_doc.get(path, ())]
+
+
+def _entries(docs: list[Document], kept: list[str], prev_docs: dict, counts: dict[str, int],
+             order: list[str] | None) -> dict[str, dict]:
+    entries = {p: prev_docs[p] for p in kept}
+    for d in docs:
+        entries[d.path] = {"sha256": d.sha256, "title": d.title, "body": d.body, "date": d.date,
+                           "place": d.place, "year": d.year, "kind": d.kind,
+                           "chunks": counts.get(d.path, 0), "chars": len(d.text)}
+    return {p: entries[p] for p in order if p in entries} if order else entries
+
+
+def _known(root: Path, prev: Manifest | None, params: ChunkParams, signatures: dict[str, list]) -> dict[str, str]:
+    """Files the live version holds whose stat signature has not moved, with
+    their SHA-256: the loader need not read them. Empty when anything that
+    shapes passages changed (chunking, the catalog, this code)."""
+    if (prev is None or prev.chunking != params.__dict__ or prev.pipeline != pipeline_fingerprint()
+            or _catalog_sha256(root) != prev.catalog_sha256 or not isinstance(prev.sources, dict)):
+        return {}
+    out = {}
+    for rel, sig in signatures.items():
+        rec = prev.sources.get(rel) or {}
+        if sig == rec.get("sig") and rec.get("sha256") and rel in prev.documents \
+                and prev.documents[rel].get("sha256") == rec["sha256"]:
+            out[rel] = rec["sha256"]
+    return out
 
 
 # Modules that only answer queries: changing them does not change an index.
@@ -262,24 +302,31 @@ def build_index(
     from . import ocr
 
     # Scanned pages are read during loading; the build's progress shows them.
-    token = ocr.progress.set((lambda done, total: progress("ocr", done, total)) if progress else None)
-    try:
-        loaded: LoadResult = load_corpus_unpacked(root, settings)
-    finally:
-        ocr.progress.reset(token)
-    if embedder is None:
-        if model is None and not rebuild:
-            model = prev.model_name if prev else None
-        embedder = Embedder(model or BUILTIN_NAME, settings=settings)
-    repaired = _repairs(loaded.documents)
-    shas = {d.path: d.sha256 for d in loaded.documents}
+    if embedder is None and model is None and not rebuild:
+        model = prev.model_name if prev else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Loading the model takes seconds: it runs while the corpus is read,
+        # which is most of an update that adds one report to a large archive.
+        pending = pool.submit(Embedder, model or BUILTIN_NAME, settings=settings) if embedder is None else None
+        token = ocr.progress.set((lambda done, total: progress("ocr", done, total)) if progress else None)
+        try:
+            loaded: LoadResult = load_corpus_unpacked(root, settings,
+                                                      None if rebuild else _known(root, prev, params, signatures))
+        finally:
+            ocr.progress.reset(token)
+        if pending is not None:
+            embedder = pending.result()
+    repaired = {p: r for p, r in ((prev.repaired or {}) if prev else {}).items() if p in loaded.kept}
+    repaired.update(_repairs(loaded.documents))
+    shas = {d.path: d.sha256 for d in loaded.documents} | {p: prev.documents[p]["sha256"] for p in loaded.kept}
     extra = {"pipeline": pipeline_fingerprint(), "repaired": repaired,
              "sources": {rel: {"sig": sig, "sha256": shas.get(rel)} for rel, sig in signatures.items()}}
     catalog = _catalog_sha256(root)
     if catalog is not None:
         extra["catalog_sha256"] = catalog
     report = build_from_documents(loaded.documents, store, embedder, params=params, rebuild=rebuild,
-                                  skipped=loaded.skipped, progress=progress, extra_manifest=extra)
+                                  skipped=loaded.skipped, progress=progress, extra_manifest=extra,
+                                  kept=loaded.kept, order=loaded.order)
     report.repaired, report.cleaned = repaired, cleaned
     report.seconds = time.perf_counter() - t0
     return report

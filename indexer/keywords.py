@@ -16,13 +16,16 @@ Usage::
 from __future__ import annotations
 
 import logging
+import math
 import re
+from collections import Counter
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 USER_DICT = Path(__file__).parent / "data" / "userdict.txt"
 # Question words and particles carry no topic; dropping them keeps BM25 on
@@ -80,32 +83,155 @@ def char_tokens(text: str) -> list[str]:
 TOKENIZERS = {"words": word_tokens, "chars": char_tokens}
 
 
+def _drop_unused(tf: sp.csr_matrix, vocab: dict[str, int]) -> tuple[sp.csr_matrix, dict[str, int]]:
+    """Terms of removed passages leave the vocabulary (the empty term stays, as in bm25s)."""
+    used = np.diff(tf.tocsc().indptr) > 0
+    used[vocab[""]] = True
+    if used.all():
+        return tf, vocab
+    new_id = np.cumsum(used) - 1
+    words = sorted(vocab, key=vocab.get)
+    tf = sp.csr_matrix((tf.data, new_id[tf.indices], tf.indptr), shape=(tf.shape[0], int(used.sum())))
+    return tf, {w: int(new_id[i]) for i, w in enumerate(words) if used[i]}
+
+
+# bm25s's defaults (method "lucene"), which both building paths below must share.
+K1, B = 1.5, 0.75
+LENGTHS = "lengths.npy"  # tokens per passage, beside each bm25s folder: what an update needs
+
+
+def _idf32(df: np.ndarray, n: int) -> np.ndarray:
+    """bm25s's Lucene IDF, computed as bm25s does (``math.log`` per value, then float32)."""
+    values = {int(v): math.log(1 + (n - v + 0.5) / (v + 0.5)) for v in np.unique(df) if v}
+    return np.array([values.get(int(v), 0.0) for v in df], dtype=np.float32)
+
+
+def _saturation(tf: sp.csr_matrix) -> np.ndarray:
+    """BM25's term-frequency part of every stored (passage, term) entry, in float64 as bm25s computes it."""
+    dl = np.asarray(tf.sum(axis=1)).ravel().astype(np.int64)
+    norm = K1 * ((1 - B) + B * dl / dl.mean())
+    rows = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
+    return tf.data / (norm[rows] + tf.data), dl
+
+
+def bm25_from_counts(tf: sp.csr_matrix, vocab: dict[str, int]):
+    """A :class:`bm25s.BM25` over term counts (passages x terms): the same
+    scores, entry for entry, as ``bm25s.BM25().index(tokens)``, but computed
+    with array operations instead of a Python loop over passages, so that
+    an update costs seconds at tens of thousands of passages."""
+    import bm25s
+
+    n = tf.shape[0]
+    df = np.diff(tf.tocsc().indptr)
+    idf = _idf32(df, n)
+    tfc, _ = _saturation(tf)
+    scores = sp.csr_matrix(((idf[tf.indices] * tfc).astype(np.float32), tf.indices, tf.indptr),
+                           shape=tf.shape).tocsc()
+    r = bm25s.BM25(k1=K1, b=B)
+    r.scores = {"data": scores.data, "indices": scores.indices.astype(np.int32),
+                "indptr": scores.indptr.astype(np.int32), "num_docs": n}
+    r.vocab_dict = dict(vocab)
+    r.unique_token_ids_set = set(vocab.values())
+    r.nonoccurrence_array = None  # Lucene BM25 has none
+    return r
+
+
+def _counts(token_lists: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+    """Term counts of tokenized passages; new terms are added to ``vocab``."""
+    indptr, ids, tfs = [0], [], []
+    for tokens in token_lists:
+        counted = Counter(tokens or [""])
+        for word, c in counted.items():
+            ids.append(vocab.setdefault(word, len(vocab)))
+            tfs.append(c)
+        indptr.append(len(ids))
+    return sp.csr_matrix((np.array(tfs, dtype=np.float64), np.array(ids, dtype=np.int64), np.array(indptr)),
+                         shape=(len(token_lists), max(len(vocab), 1)))
+
+
+def _recovered_counts(r, lengths: np.ndarray) -> sp.csr_matrix | None:
+    """The term counts behind a saved bm25s index, from its scores and the
+    passage lengths: score = idf * tf / (k + tf) solved for tf. None when
+    the result is not whole numbers (an index built some other way)."""
+    sc = r.scores
+    n = int(sc["num_docs"])
+    if len(lengths) != n or n == 0:
+        return None
+    csc = sp.csc_matrix((sc["data"].astype(np.float64), sc["indices"], sc["indptr"]), shape=(n, len(sc["indptr"]) - 1))
+    idf = _idf32(np.diff(sc["indptr"]), n).astype(np.float64)
+    cols = np.repeat(np.arange(csc.shape[1]), np.diff(csc.indptr))
+    k = K1 * ((1 - B) + B * lengths.astype(np.int64) / lengths.astype(np.int64).mean())
+    s = csc.data
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tf = s * k[csc.indices] / (idf[cols] - s)
+    whole = np.rint(tf)
+    if not np.all(np.isfinite(tf)) or np.abs(tf - whole).max(initial=0) > 0.01 or whole.min(initial=1) < 1:
+        return None
+    out = sp.csc_matrix((whole, csc.indices, csc.indptr), shape=csc.shape).tocsr()
+    if not np.array_equal(np.asarray(out.sum(axis=1)).ravel(), lengths):
+        return None
+    return out
+
+
 @dataclass
 class KeywordIndex:
     """BM25 over each tokenization of the same passages."""
 
     retrievers: dict  # name -> bm25s.BM25
+    lengths: dict | None = None  # name -> tokens per passage (build side only)
 
     @classmethod
-    def build(cls, texts: list[str]) -> "KeywordIndex":
-        import bm25s
-
-        retrievers = {}
+    def build(cls, texts: list[str], previous: "KeywordIndex | None" = None,
+              carried: list[int | None] | None = None) -> "KeywordIndex":
+        """BM25 over ``texts``. With ``previous`` (loaded ``with_lengths``)
+        and ``carried`` (for each text, its row in ``previous`` when the text
+        is the same, else None), carried passages are not tokenized again:
+        their counts are read back from the previous index."""
+        retrievers, lengths = {}, {}
         for name, fn in TOKENIZERS.items():
-            r = bm25s.BM25()
-            r.index([fn(t) or [""] for t in texts], show_progress=False)
-            retrievers[name] = r
-        return cls(retrievers)
+            old = None
+            if previous is not None and carried is not None and previous.lengths:
+                r0 = previous.retrievers[name]
+                old = _recovered_counts(r0, previous.lengths[name])
+            if old is None:
+                vocab: dict[str, int] = {}
+                tf = _counts([fn(t) for t in texts], vocab)
+            else:
+                vocab = dict(r0.vocab_dict)
+                rows = [i for i, c in enumerate(carried) if c is None]
+                fresh = _counts([fn(texts[i]) for i in rows], vocab)
+                kept = old[[c for c in carried if c is not None]]
+                kept.resize(kept.shape[0], len(vocab))
+                fresh.resize(fresh.shape[0], len(vocab))
+                stacked = sp.vstack([kept, fresh], format="csr")
+                # Row i of the result: carried rows come first in ``stacked``, fresh ones after.
+                where = np.empty(len(texts), dtype=np.int64)
+                carried_at = [i for i, c in enumerate(carried) if c is not None]
+                where[carried_at] = np.arange(len(carried_at))
+                where[rows] = len(carried_at) + np.arange(len(rows))
+                tf = stacked[where]
+            vocab.setdefault("", len(vocab))  # as bm25s does: the empty query still has a column
+            tf.resize(len(texts), len(vocab))
+            tf, vocab = _drop_unused(tf, vocab)
+            retrievers[name] = bm25_from_counts(tf, vocab)
+            lengths[name] = np.asarray(tf.sum(axis=1)).ravel().astype(np.int64)
+        return cls(retrievers, lengths)
 
     def save(self, folder: Path) -> None:
         for name, r in self.retrievers.items():
-            r.save(str(folder / f"bm25_{name}"))
+            r.save(str(folder / f"bm25_{name}"), show_progress=False)
+            if self.lengths:
+                np.save(folder / f"bm25_{name}" / LENGTHS, self.lengths[name])
 
     @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex":
+    def load(cls, folder: Path, with_lengths: bool = False) -> "KeywordIndex":
         import bm25s
 
-        return cls({name: bm25s.BM25.load(str(folder / f"bm25_{name}")) for name in TOKENIZERS})
+        retrievers = {name: bm25s.BM25.load(str(folder / f"bm25_{name}")) for name in TOKENIZERS}
+        lengths = None
+        if with_lengths and all((folder / f"bm25_{n}" / LENGTHS).exists() for n in TOKENIZERS):
+            lengths = {n: np.load(folder / f"bm25_{n}" / LENGTHS) for n in TOKENIZERS}
+        return cls(retrievers, lengths)
 
     def idf(self, word: str) -> float:
         """Inverse document frequency of a jieba word among the passages; a

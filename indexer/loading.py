@@ -102,6 +102,11 @@ class Skipped:
 class LoadResult:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Files passed as ``known`` (unchanged since the live index was built):
+    # not read again; their relative paths, in corpus order.
+    kept: list[str] = field(default_factory=list)
+    # Every document's relative path, loaded or kept, in corpus order.
+    order: list[str] = field(default_factory=list)
 
 
 def _mostly_text(text: str) -> bool:
@@ -465,15 +470,21 @@ def iter_corpus_files(root: Path) -> list[Path]:
     return sorted(p for p in out if p.name != CATALOG_NAME)
 
 
-def load_corpus(root: str | Path, settings: Settings | None = None) -> LoadResult:
+def load_corpus(root: str | Path, settings: Settings | None = None, known: dict[str, str] | None = None) -> LoadResult:
     """Load every supported file under ``root`` and its subfolders (the
     relative path is the document id); ``.zip`` archives are left to
     :func:`indexer.archives.load_corpus_unpacked`. Unreadable files are
     reported in ``skipped`` and never stop the others. Byte-identical files
-    under two names are kept once."""
+    under two names are kept once.
+
+    ``known`` maps relative paths to the SHA-256 their content had when the
+    live index was built, for files whose stat signature has not moved
+    since: they are not read again but listed in ``kept``, so that updating
+    a large archive reads only what changed."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
+    known = known or {}
     result = LoadResult()
     catalog = read_catalog(root)
     seen: dict[str, str] = {}
@@ -481,14 +492,22 @@ def load_corpus(root: str | Path, settings: Settings | None = None) -> LoadResul
         rel = path.relative_to(root).as_posix()
         if path.suffix.lower() == ".zip":
             continue  # unpacked into the folder beside it (indexer.archives.load_corpus_unpacked)
-        try:
-            doc = load_document(path, root, catalog, settings)
-        except LoadError as exc:
-            result.skipped.append(Skipped(rel, str(exc)))
+        sha = known.get(rel)
+        doc = None
+        if sha is None:
+            try:
+                doc = load_document(path, root, catalog, settings)
+            except LoadError as exc:
+                result.skipped.append(Skipped(rel, str(exc)))
+                continue
+            sha = doc.sha256
+        if sha in seen:
+            result.skipped.append(Skipped(rel, f"与 {seen[sha]} 内容完全相同，已跳过重复文件"))
             continue
-        if doc.sha256 in seen:
-            result.skipped.append(Skipped(rel, f"与 {seen[doc.sha256]} 内容完全相同，已跳过重复文件"))
-            continue
-        seen[doc.sha256] = rel
-        result.documents.append(doc)
+        seen[sha] = rel
+        result.order.append(rel)
+        if doc is None:
+            result.kept.append(rel)
+        else:
+            result.documents.append(doc)
     return result

@@ -116,16 +116,23 @@ class Vocabulary:
     has_places: bool
     has_years: bool
     area: dict[str, str] = field(default_factory=dict)  # each document's 市/省/县 (see places.level_word)
+    # Documents by their place: a question's place is matched against the
+    # few places of an archive, not its thousands of documents.
+    by_place: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, documents: dict[str, dict]) -> "Vocabulary":
         aliases: dict[str, set[str]] = {}
+        by_place: dict[str, set[str]] = {}
         for path, meta in documents.items():
             for alias in body_aliases(meta.get("body") or ""):
                 aliases.setdefault(alias, set()).add(path)
+            if meta.get("place"):
+                by_place.setdefault(meta["place"], set()).add(path)
         return cls({a: frozenset(p) for a, p in aliases.items()}, {p: m.get("year") for p, m in documents.items()},
-                   any(m.get("place") for m in documents.values()), any(m.get("year") for m in documents.values()),
-                   {p: level_word(m.get("place") or "") for p, m in documents.items()})
+                   bool(by_place), any(m.get("year") for m in documents.values()),
+                   {p: level_word(m.get("place") or "") for p, m in documents.items()},
+                   {place: frozenset(p) for place, p in by_place.items()})
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -256,21 +263,21 @@ def passage_period(section: str, text: str = "") -> str:
     return "multi" if PERIOD_WORDS.search(last) else "single"
 
 
-def _place_docs(asked: Place, documents: dict[str, dict]) -> set[str]:
+def _place_docs(asked: Place, vocab: Vocabulary) -> set[str]:
     """Documents about the asked place or a province/city containing it (合肥 → the 安徽 report);
     the national level contains everything, so it matches only a national question. Failing
     those, reports of places inside the asked one."""
     exact, wider, narrower = set(), set(), set()
-    for path, meta in documents.items():
-        p = place_of(meta.get("place") or "")
+    for name, paths in vocab.by_place.items():
+        p = place_of(name)
         if p is None:
             continue
         if p.name == asked.name:
-            exact.add(path)
+            exact |= paths
         elif p.level >= 1 and asked.within(p):
-            wider.add(path)
+            wider |= paths
         elif p.within(asked) and asked.level >= 1:
-            narrower.add(path)
+            narrower |= paths
     # A report of a city inside the asked province may still speak of it (安徽省创新达人 in a 淮北 report).
     return exact or wider or narrower
 
@@ -320,7 +327,7 @@ def resolve_scope(query: str, documents: dict[str, dict], vocab: Vocabulary | No
     if scope.places and vocab.has_places:
         by_place = set()
         for name in scope.places:
-            by_place |= _place_docs(place_of(name), documents)
+            by_place |= _place_docs(place_of(name), vocab)
         if by_place:
             docs &= by_place
         elif not scope.bodies:

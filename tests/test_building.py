@@ -228,3 +228,48 @@ def test_number_of_kept_versions_is_a_setting(small_corpus, tmp_path, embedder):
     assert sorted(p.name for p in (index / "versions").iterdir()) == sorted(names[-3:])
     assert IndexStore(index, keep_versions=1).clean() == sorted(names[-3:-1])
     assert [p.name for p in (index / "versions").iterdir()] == [names[-1]]
+
+
+def test_update_reads_only_changed_files_and_equals_a_full_build(tmp_path, embedder, monkeypatch):
+    import shutil
+
+    import numpy as np
+
+    import indexer.loading
+    from indexer.store import open_store
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(REPO / "corpus", corpus)
+    build_index(corpus, tmp_path / "updated", embedder=embedder)
+    names = sorted(p.name for p in corpus.iterdir() if p.suffix == ".txt")
+    (corpus / "新增报告.txt").write_text("县科协2024年工作总结\n一、科普工作\n全县开展科普活动120场，受众3.2万人次。\n",
+                                        encoding="utf-8")
+    changed = corpus / names[1]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("。", "。\n", 1), encoding="utf-8")
+    (corpus / names[0]).unlink()
+
+    read = []
+    real = indexer.loading.load_document
+
+    def spy(path, *args, **kwargs):
+        read.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(indexer.loading, "load_document", spy)
+    report = build_index(corpus, tmp_path / "updated", embedder=embedder)
+    assert sorted(read) == sorted(["新增报告.txt", names[1]])
+    assert report.added == ["新增报告.txt"] and report.changed == [names[1]] and report.removed == [names[0]]
+    assert sorted(report.unchanged) == names[2:]
+
+    # The same index as building that corpus from nothing: passages, their
+    # order, document metadata and every keyword score.
+    full = build_index(corpus, tmp_path / "full", embedder=embedder)
+    assert full.embedded == full.chunks
+    a, b = Searcher.open(tmp_path / "updated", embedder=embedder), Searcher.open(tmp_path / "full", embedder=embedder)
+    assert a.snapshot.all_chunks() == b.snapshot.all_chunks()
+    ma, mb = open_store(tmp_path / "updated").current_manifest(), open_store(tmp_path / "full").current_manifest()
+    assert ma.documents == mb.documents and list(ma.documents) == list(mb.documents) and ma.counts == mb.counts
+    for q in ("全县开展了多少场科普活动", "学会党建工作", "科技志愿服务"):
+        for name, scores in a.snapshot.keywords.scores(q).items():
+            assert np.array_equal(scores, b.snapshot.keywords.scores(q)[name]), (q, name)
+    assert a.search("全县开展了多少场科普活动", k=1)[0].chunk.doc == "新增报告.txt"

@@ -68,7 +68,8 @@ def test_figures_differ_across_documents_and_drafts_are_near_duplicates():
 
 
 @pytest.mark.slow
-def test_adding_one_report_to_1000_embeds_only_its_passages(tmp_path, embedder):
+def test_adding_one_report_to_1000_embeds_only_its_passages(tmp_path, embedder, monkeypatch):
+    import indexer.loading
     from indexer.building import build_index
     from indexer.retrieval import Searcher
     from indexer.store import open_store
@@ -80,7 +81,10 @@ def test_adding_one_report_to_1000_embeds_only_its_passages(tmp_path, embedder):
 
     [new] = generate(1001, corpus, seed=0, shape=SMALL, start=1000)
     rel = new.relative_to(corpus).as_posix()
+    read, real = [], indexer.loading.load_document
+    monkeypatch.setattr(indexer.loading, "load_document", lambda path, *a, **k: read.append(path) or real(path, *a, **k))
     second = build_index(corpus, index, embedder=embedder)
+    assert read == [new]  # the 1,000 unchanged files are not read again
     manifest = open_store(index).current_manifest()
     assert second.added == [rel] and not second.changed and not second.removed
     assert len(second.unchanged) == 1000 and second.version != first.version

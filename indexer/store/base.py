@@ -151,12 +151,24 @@ class Store(Protocol):
 
     def cached_vectors(self, keys: set[str], fingerprint: str) -> dict[str, np.ndarray]: ...
 
+    def previous_chunks(self, docs: set[str]) -> dict[str, list[Chunk]]:
+        """The live version's passages of ``docs``, in order, by document."""
+        ...
+
     def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
               *, rebuild: bool) -> str: ...
 
     def size_bytes(self) -> int: ...
 
     def clean(self) -> list[str]: ...
+
+
+def group_by_doc(chunks: list[Chunk], docs: set[str]) -> dict[str, list[Chunk]]:
+    out: dict[str, list[Chunk]] = {d: [] for d in docs}
+    for c in chunks:
+        if c.doc in out:
+            out[c.doc].append(c)
+    return out
 
 
 def idf_from_df(num_docs: int, df: int) -> float:

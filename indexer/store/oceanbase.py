@@ -50,7 +50,7 @@ from ..chunking import Chunk
 from ..config import KEEP_VERSIONS
 from ..errors import BuildLocked, IndexMissing, SettingsError, StoreError, StoreUnavailable
 from ..keywords import char_tokens, word_tokens
-from .base import Manifest, Ranking, idf_from_df
+from .base import Manifest, Ranking, group_by_doc, idf_from_df
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +292,11 @@ class OceanBaseStore:
                     (version, version, *batch)):
                 out[key] = np.asarray(json.loads(emb), dtype=np.float32)
         return out
+
+    def previous_chunks(self, docs: set[str]) -> dict[str, list[Chunk]]:
+        if not docs or self._current_row_or_none() is None:
+            return group_by_doc([], docs)
+        return group_by_doc(self.current(verify=False).all_chunks(), docs)
 
     def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
               *, rebuild: bool) -> str:
