@@ -211,7 +211,7 @@ def run_bench(opts: Options) -> int:
         from .scale_corpus import measure
 
         log("scale corpus: generated reports, build / add one / no-change build, index size, search RSS and p50/p95")
-        res["scale_corpus"] = measure([100, 1000], work / "scale-corpus", log=log)
+        res["scale_corpus"] = measure([100, 1000, 10_000], work / "scale-corpus", log=log)
         phases.done("scale_corpus")
 
     log("scale")
