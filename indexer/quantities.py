@@ -105,7 +105,8 @@ ASKED_COMPOUND = re.compile(rf"{HOW_MANY}(?P<unit>[\u4e00-\u9fff](?:次|个|辆|
 NOT_QUANTITY_BEFORE = ("第",)
 
 # Measure words that count the same thing: 多少位 is answered by 53名 or 182人.
-UNIT_CLASSES = [{"人", "名", "位", "人次"}, {"%", "％"}, {"个", "项"}, {"家", "所"}, {"台", "部", "套"},
+PERSON_UNITS = frozenset({"人", "名", "位", "人次"})
+UNIT_CLASSES = [PERSON_UNITS, {"%", "％"}, {"个", "项"}, {"家", "所"}, {"台", "部", "套"},
                 {"个百分点", "百分点"}]
 # A duration asked (多久) is answered in any unit of time; 几天 only in days.
 TIME_UNITS = ("年", "月", "周", "天", "日", "小时", "课时")

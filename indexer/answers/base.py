@@ -22,7 +22,7 @@ import numpy as np
 from ..chunking import period_lead
 from ..indicators import SYNONYMS, ascii_lower, forms, mentions
 from ..keywords import STOPWORDS, word_tokens
-from ..quantities import ASKED_UNIT, CN_DIGITS, QUANTITY_Q, UNITS, asked_unit, unit_score
+from ..quantities import ASKED_UNIT, CN_DIGITS, PERSON_UNITS, QUANTITY_Q, UNITS, asked_unit, unit_score
 from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
                      passage_period, passage_tense, period_mark, spans_years)
 
@@ -37,6 +37,10 @@ ASKED_NOUN = re.compile(r"规模|总数|总量|总额|金额|数量")
 # A total is not what was added in the year (新增…12个，总数达到22个), nor the reverse.
 TOTAL_Q = re.compile(r"总数|总量|一共|共有|总共|总计|合计|累计")
 INCREMENT = re.compile(r"新增|新建|新认定|新设")
+# Nor is it the few chosen from them (推荐3名科技工作者 is not how many there are).
+SELECTED = re.compile(r"推荐|推选|选派|选树|遴选|评选|表彰|授予")
+# A goal set for a later year (力争到2030年…达到3.25%): not what a question that names no time asks.
+GOAL_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
 RESPECTIVELY = re.compile(r"分别(?:为|是|达到|达|增长|下降|提高到|提高|提升至|降低|降至|占|突破|超过)?")
 # Ranks that qualify a count (国家级 vs 市级 bases, 二等奖 vs 三等奖): a clause of another rank does not answer.
 RANK = re.compile(r"(?:国家|国际|省|市|县|区|乡镇|村)级|[特一二三四五]等(?=奖)")
@@ -403,6 +407,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                                                for _, _, (a, b) in editions)}
     noun = ASKED_NOUN.search(query)
     total_asked, increment_asked = bool(TOTAL_Q.search(query)), bool(INCREMENT.search(query))
+    selection_asked = bool(SELECTED.search(query))
     qualifier, head = qualified_head(query, objects)
     counted = counted_noun(query, objects)
     if counted and ctx.searcher.idf(counted) >= unseen:
@@ -415,6 +420,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             continue
         text = h.chunk.text
         rank_bonus = 1.0 / (hi + 1)
+        doc_year = ctx.doc_meta(h.chunk.doc).get("year")
         for ss, se in sentences(text):
             sent = text[ss:se]
             clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
@@ -480,7 +486,10 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 score += p.shared_bigrams * len(qgrams & bigrams(sent)) / (len(qgrams) or 1)
                 if asked is not None:
                     # The asked unit itself (25位 for 多少位) beats one of its class (13人次).
-                    score += unit_score(asked, unit) or -p.wrong_unit
+                    fits = unit_score(asked, unit)
+                    if not fits and asked in PERSON_UNITS and unit and not any(u in unit for u in PERSON_UNITS):
+                        continue  # people asked (多少人) are never counted in 家 or 个
+                    score += fits or -p.wrong_unit
                 score += p.hit_rank * rank_bonus + fit
                 # A word right before the object that the question does not have
                 # names another indicator (人均地区生产总值 is not 地区生产总值).
@@ -505,6 +514,10 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                     score += p.asked_noun
                 if total_asked != increment_asked and (INCREMENT.search(own) if total_asked else TOTAL_Q.search(own)):
                     score -= p.total_vs_increment
+                if total_asked and not selection_asked and SELECTED.search(own):
+                    continue
+                if not match.timed and doc_year and any(int(y) > doc_year for y in GOAL_YEAR.findall(sent, 0, m.start())):
+                    continue
                 if money and unit.endswith("元"):
                     score += p.money_unit
                 if head and mentions(clause, head) and not mentions(clause, qualifier):
