@@ -137,7 +137,6 @@ EXEMPT = {
     "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
     "indexer/metadata.py": "exercised by test_scope.py (detected metadata, catalog overrides, body aliases)",
     "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
-    "indexer/residue.py": "exercised by test_scope.py (page residue kept out of passages)",
     "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
     "indexer/tables.py": "exercised by test_loading.py (.docx), test_pdf.py, test_webpages.py (rows with their headers)",
     "indexer/store/embedded.py": "exercised by test_building.py and test_store_base.py (versions, locks, corruption)",
