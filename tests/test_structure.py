@@ -135,7 +135,6 @@ EXEMPT = {
     "indexer/knowledge.py": "exercised through the office in test_office.py (grants, knowledge bases)",
     "indexer/layout.py": "exercised by test_ofd.py and test_formats.py (OFD and OCR lines into paragraphs)",
     "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
-    "indexer/metadata.py": "exercised by test_scope.py (detected metadata, catalog overrides, body aliases)",
     "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
     "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
     "indexer/tables.py": "exercised by test_loading.py (.docx), test_pdf.py, test_webpages.py (rows with their headers)",
