@@ -131,7 +131,6 @@ EXEMPT = {
     "indexer/exporting.py": "tested with the quote basket it exports, in test_basket.py",
     "indexer/extraction.py": "no behaviour of its own: the dataclass the format readers fill",
     "indexer/feedback.py": "exercised through the office in test_office.py (history and feedback export)",
-    "indexer/indicators.py": "exercised by test_scope.py and the answer goldens (indicators asked by everyday names)",
     "indexer/knowledge.py": "exercised through the office in test_office.py (grants, knowledge bases)",
     "indexer/layout.py": "exercised by test_ofd.py and test_formats.py (OFD and OCR lines into paragraphs)",
     "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
