@@ -132,7 +132,6 @@ EXEMPT = {
     "indexer/extraction.py": "no behaviour of its own: the dataclass the format readers fill",
     "indexer/feedback.py": "exercised through the office in test_office.py (history and feedback export)",
     "indexer/knowledge.py": "exercised through the office in test_office.py (grants, knowledge bases)",
-    "indexer/layout.py": "exercised by test_ofd.py and test_formats.py (OFD and OCR lines into paragraphs)",
     "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
     "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
     "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
