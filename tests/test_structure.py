@@ -137,7 +137,6 @@ EXEMPT = {
     "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
     "indexer/store/embedded.py": "exercised by test_building.py and test_store_base.py (versions, locks, corruption)",
     "indexer/store/seekdb.py": "exercised by every seekdb-marked test (the seekdb_url fixture starts it)",
-    "indexer/answers/base.py": "exercised by test_answering.py and the test_answers_*.py goldens",
 }
 
 
