@@ -12,6 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
+GOV = REPO.parent / "shared" / "corpora" / "gov"
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +90,16 @@ def check_answer(answerer):
             assert ([one[0].text, one[0].start] if one else [None, None]) == [p["answer"], p["answer_start"]]
 
     return check
+
+
+@pytest.fixture(scope="session")
+def gov_report():
+    """The text of a government work report of ../shared/corpora/gov, by file
+    name (``gov_report("重庆市_2026政府工作报告.txt")``); the test skips where
+    that folder is not beside the checkout, as test_scope.py does."""
+    if not GOV.is_dir():
+        pytest.skip("../shared/corpora/gov is not beside the checkout")
+    return lambda name: (GOV / name).read_text(encoding="utf-8")
 
 
 @pytest.fixture

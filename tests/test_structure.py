@@ -131,20 +131,12 @@ EXEMPT = {
     "indexer/exporting.py": "tested with the quote basket it exports, in test_basket.py",
     "indexer/extraction.py": "no behaviour of its own: the dataclass the format readers fill",
     "indexer/feedback.py": "exercised through the office in test_office.py (history and feedback export)",
-    "indexer/indicators.py": "exercised by test_scope.py and the answer goldens (indicators asked by everyday names)",
     "indexer/knowledge.py": "exercised through the office in test_office.py (grants, knowledge bases)",
-    "indexer/layout.py": "exercised by test_ofd.py and test_formats.py (OFD and OCR lines into paragraphs)",
     "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
-    "indexer/metadata.py": "exercised by test_scope.py (detected metadata, catalog overrides, body aliases)",
     "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
-    "indexer/places.py": "exercised by test_scope.py (places from the division list)",
-    "indexer/quantities.py": "exercised by test_answering.py and test_scope.py (quantity forms, asked units)",
-    "indexer/residue.py": "exercised by test_scope.py (page residue kept out of passages)",
     "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
-    "indexer/tables.py": "exercised by test_loading.py (.docx), test_pdf.py, test_webpages.py (rows with their headers)",
     "indexer/store/embedded.py": "exercised by test_building.py and test_store_base.py (versions, locks, corruption)",
     "indexer/store/seekdb.py": "exercised by every seekdb-marked test (the seekdb_url fixture starts it)",
-    "indexer/answers/base.py": "exercised by test_answering.py and the test_answers_*.py goldens",
 }
 
 
