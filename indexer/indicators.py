@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from .keywords import precise_words
+
 # The standard indicators of statistical bulletins and work reports, with the
 # everyday names users ask by (平均寿命 for 人均预期寿命, 人均收入 for 居民人均可支配收入).
 # Each group longest name first, equal lengths in the order written (the official name
@@ -40,11 +42,8 @@ SYNONYMS: list[tuple[str, ...]] = [tuple(sorted(g, key=len, reverse=True)) for g
 
 
 def forms(term: str) -> tuple[str, ...]:
-    """``term`` and its synonyms."""
-    for group in SYNONYMS:
-        if term in group:
-            return group
-    return (term,)
+    """``term`` and its synonyms; Latin letters in any case (question words are lower-cased: gdp)."""
+    return _GROUP_OF.get(ascii_lower(term), (term,))
 
 
 # Question words are lower-cased (keywords.word_tokens); the text keeps its case (PM2.5).
@@ -54,6 +53,9 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 def ascii_lower(text: str) -> str:
     return text.translate(_ASCII_LOWER)
+
+
+_GROUP_OF = {ascii_lower(name): group for group in reversed(SYNONYMS) for name in group}
 
 
 def mentions(sentence: str, term: str) -> bool:
@@ -66,8 +68,19 @@ def mentions(sentence: str, term: str) -> bool:
     return any(ascii_lower(f) in lowered for f in forms(term))
 
 
+def _names(query: str, name: str) -> bool:
+    """Whether ``query`` names ``name``: a name of two characters must be a word
+    of the query, not two characters inside other words (能活 in 智能活动)."""
+    query, name = ascii_lower(query), ascii_lower(name)
+    if name not in query:
+        return False
+    if len(name) > 2:
+        return True
+    return any(name in w and len(w) <= len(name) + 1 for w in precise_words(query))
+
+
 def expand(query: str) -> str:
     """``query`` with the official name of each indicator it names by another
     name, for keyword search (the reports use the official names)."""
-    extra = [g[0] for g in SYNONYMS if any(w in query for w in g) and g[0] not in query]
+    extra = [g[0] for g in SYNONYMS if any(_names(query, w) for w in g) and g[0] not in query]
     return " ".join([query, *extra]) if extra else query

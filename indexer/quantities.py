@@ -29,7 +29,7 @@ CN_DIGITS = "零〇一二两三四五六七八九十百千"
 # written (838.6亿斤, 129.6万辆) rather than cut off (838.6亿).
 REPORT_UNITS = (
     "人次|万元|亿元|千元|元|项|个|次|场|名|人|家|篇|所|处|期|批|件|条|份|届|支|座|户|村|册|部|本|节|门|类|种|位|"
-    "间|台|套|堂|轮|组|队|站|区|县|镇|乡|片|首|幅|课时|小时|天|周|年|月|倍|平方米|亩|公里|米|吨|%|％"
+    "间|台|套|堂|轮|组|队|站|区|县|镇|乡|片|首|幅|课时|小时|天|周|年|个月|月|倍|平方米|亩|公里|米|吨|%|％"
 )
 STANDARD_UNITS = (
     "个百分点|百分点|千瓦时|千瓦|兆瓦|吉瓦|标准箱|标箱|架次|辆次|艘次|列次|人天|户次|平方公里|平方千米|立方米|"
@@ -67,6 +67,8 @@ UNIT_SET = frozenset(UNITS.split("|"))
 # Units that state a rate or share rather than a level.
 RATE_UNITS = ("%", "％", "个百分点", "百分点", "倍")
 NUMBER = rf"(?:\d+(?:[.,]\d+)*|[{CN_DIGITS}]+|\*+)"
+# 万, 亿, and 千/百 unless they begin a unit (千瓦时, 千米, 千克, 百分点).
+MAGNITUDE = r"(?:[万亿]|[千百](?!瓦|米|克|分点))"
 
 
 # Any unit written in Latin letters, as written (190Eflops, 10Gbps, 20PB): two letters at
@@ -78,7 +80,7 @@ def _quantity_pattern(units: str) -> re.Pattern:
     units = f"{LATIN_UNIT}|{units}"
     return re.compile(
         rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
-        rf"(?P<num>{NUMBER})(?P<mag>(?:[万亿]|[千百](?!瓦|米|克|分点)){{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
+        rf"(?P<num>{NUMBER})(?P<mag>{MAGNITUDE}{{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
         rf"(?:(?P<unit>{units})(?P<per>(?:[/／]|每)(?:人|户|月|年|天|吨|小时|立方米|平方米|亩|公里|千瓦时))?"
         # A second measure word in brackets counts the same thing (47.63万户（套）).
         rf"(?P<alt>[（(](?:{units})[）)])?)?"
@@ -98,7 +100,7 @@ QUANTITY_Q = re.compile(
     rf"{DURATION_Q.pattern}|多少|{JI}[个项次场名人家篇所处期批件条份届支座户年天月]?|比例|占比|百分之几|数量|规模|总数|总额|金额|"
     + COUNT_NOUN.pattern
 )
-ASKED_UNIT = re.compile(rf"{HOW_MANY}(?:[万亿千百]{{1,2}})?(?P<unit>{UNITS}|钱)?")
+ASKED_UNIT = re.compile(rf"{HOW_MANY}(?:{MAGNITUDE}{{1,2}})?(?P<unit>{UNITS}|钱)?")
 # A compound measure word no list has (多少航次, 几班次): a character and a counter.
 ASKED_COMPOUND = re.compile(rf"{HOW_MANY}(?P<unit>[\u4e00-\u9fff](?:次|个|辆|台|艘|架|列|项|场|批|件|座|家|人))")
 # Bare digits in these contexts are not quantities users ask about.
@@ -109,7 +111,7 @@ PERSON_UNITS = frozenset({"人", "名", "位", "人次"})
 UNIT_CLASSES = [PERSON_UNITS, {"%", "％"}, {"个", "项"}, {"家", "所"}, {"台", "部", "套"},
                 {"个百分点", "百分点"}]
 # A duration asked (多久) is answered in any unit of time; 几天 only in days.
-TIME_UNITS = ("年", "月", "周", "天", "日", "小时", "课时")
+TIME_UNITS = ("年", "个月", "月", "周", "天", "日", "小时", "课时")
 
 
 def asked_unit(query: str) -> str | None:
@@ -137,6 +139,8 @@ def unit_score(asked: str | None, unit: str) -> float:
         return 1.0 if unit.endswith("元") else 0.0
     if asked == DURATION:
         return 1.0 if unit in TIME_UNITS else 0.0
+    if (unit in RATE_UNITS) != (asked in RATE_UNITS) or (unit in TIME_UNITS) != (asked in TIME_UNITS):
+        return 0.0  # 个 asks how many things: 3.7个百分点 is a change of a rate, 9个月 a span of time
     if unit == asked or unit.startswith(asked):
         return 1.0
     return 0.7 if any(asked in cls and unit in cls for cls in UNIT_CLASSES) else 0.0

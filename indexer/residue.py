@@ -24,12 +24,19 @@ TOOLBAR_WORDS = (
     "默认", "大", "中", "小", "字体", "首页", "扫一扫", "返回顶部", "返回", "纠错", "我要纠错", "微信", "微博", "QQ空间", "朋友圈",
 )
 # Page metadata and navigation lines: a label, a colon, a short value.
-LABELS = ("来源", "信息来源", "文章来源", "时间", "发布时间", "发布日期", "日期", "作者", "编辑", "责任编辑", "浏览次数",
+LABELS = ("来源", "信息来源", "文章来源", "发布时间", "发布日期", "作者", "编辑", "责任编辑", "浏览次数",
           "点击数", "阅读", "当前位置", "您当前的位置", "您的位置", "当前位置是", "相关报道", "相关链接", "相关新闻", "字号")
+# 时间：/日期： also open a notice's own lines (时间：2024年3月1日上午9时): residue only
+# as a bare machine stamp (时间：2026-02-10 07:41) or beside another page label.
+STAMP_LABELS = ("时间", "日期")
 _TOOLBAR = re.compile(
     r"^(?:[\s【】\[\]（）()|｜:：/·•>＞»]*(?:" + "|".join(sorted(map(re.escape, TOOLBAR_WORDS), key=len, reverse=True))
     + r"))*[\s【】\[\]（）()|｜:：/·•>＞»]*$")
 _LABEL = re.compile(r"^[【\[]?(?:" + "|".join(LABELS) + r")[】\]]?\s*[:：]")
+_STAMP_LABEL = re.compile(
+    r"^[【\[]?(?:" + "|".join(STAMP_LABELS) + r")[】\]]?\s*[:：]\s*"
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
+    r"|.*(?:" + "|".join(LABELS) + r")\s*[:：])")
 # Breadcrumbs (首页>要闻), publication stamps (2026年02月10日 07时41分), photo credits (记者 李森 摄).
 _NAVIGATION = re.compile(
     r"^(?:首页|主页|当前位置|位置)\s*[>＞»/]"
@@ -44,7 +51,7 @@ def is_residue(line: str) -> bool:
     s = line.strip()
     if not s or len(s) > MAX_RESIDUE_LINE:
         return False
-    return bool(_TOOLBAR.match(s) or _LABEL.match(s) or _NAVIGATION.search(s))
+    return bool(_TOOLBAR.match(s) or _LABEL.match(s) or _STAMP_LABEL.match(s) or _NAVIGATION.search(s))
 
 
 def residue_lines(text: str) -> list[tuple[int, int]]:

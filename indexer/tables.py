@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 _UNIT_IN_HEADER = re.compile(r"^(.*?)[（(]\s*(?:单位[:：]\s*)?([^()（）]{1,8})\s*[)）]\s*$")
-_NUMBER = re.compile(r"^[+-−]?\d[\d,，]*(?:\.\d+)?$")
+_NUMBER = re.compile(r"^[+\-−]?\d[\d,，]*(?:\.\d+)?$")
 _UNIT_HEADERS = {"单位", "计量单位"}
 # A paragraph right above a table that names it.
 CAPTION = re.compile(r"(^表\s*[0-9０-９一二三四五六七八九十]+|表$|一览|情况表|统计表|明细|附表)")

@@ -99,3 +99,16 @@ def test_ascii_lower_keeps_offsets():
 ])
 def test_expand(query, expanded):
     assert expand(query) == expanded
+
+
+def test_a_lower_cased_latin_name_keeps_its_group():
+    # Question words are lower-cased: gdp must still be 地区生产总值.
+    assert forms("gdp") == forms("GDP") and "地区生产总值" in forms("gdp")
+    assert mentions("全市地区生产总值达到33757.93亿元", "gdp")
+    assert expand("重庆gdp是多少") == "重庆gdp是多少 地区生产总值"
+    assert expand("cpi涨了多少") == "cpi涨了多少 居民消费价格"
+
+
+def test_a_two_character_name_inside_other_words_is_not_named():
+    assert expand("人工智能活动开展了多少场") == "人工智能活动开展了多少场"  # 能活 inside 智能活动
+    assert expand("重庆人能活多少岁") == "重庆人能活多少岁 人均预期寿命"

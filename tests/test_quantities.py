@@ -181,3 +181,18 @@ def test_a_passage_holds_the_asked_quantity_or_not():
     assert not holds_asked_quantity("截至目前已举办一期", "期")
     assert holds_asked_quantity("南山港服务科考船2152航次。", "航次")
     assert not holds_asked_quantity("2025年9月召开", "年")  # dates are no years counted
+
+
+def test_units_that_begin_with_a_magnitude_are_asked_whole():
+    # 千 and 百 begin these units: they are not thousands and hundreds of 瓦时 and 分点.
+    assert asked_unit("全年发电量多少千瓦时") == "千瓦时"
+    assert asked_unit("提高了多少百分点") == "百分点"
+    assert asked_unit("新增多少千人") is None or asked_unit("新增多少千人") == "人"
+    assert [m.group(0) for m in quantities("全年发电量达到3.2亿千瓦时，较上年提高1.5个百分点")] == ["3.2亿千瓦时", "1.5个百分点"]
+
+
+def test_a_count_is_not_a_change_of_a_rate_and_months_are_a_span_of_time():
+    assert unit_score("个", "个百分点") == 0.0 and unit_score("项", "百分点") == 0.0
+    assert unit_score("%", "个百分点") == 0.0 and unit_score("个百分点", "个百分点") == 1.0
+    assert [m.group(0) for m in quantities("历时9个月，建成3个站")] == ["9个月", "3个"]
+    assert unit_score(DURATION, "个月") == 1.0 and unit_score("个", "个月") == 0.0

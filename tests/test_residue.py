@@ -112,3 +112,13 @@ def test_spans_cover_the_whole_line_and_never_its_newline():
     text = "  下载  \n正文\n打印"
     assert residue_lines(text) == [(0, 6), (10, 12)]
     assert text[0:6] == "  下载  " and text[10:12] == "打印"
+
+
+def test_a_notice_keeps_its_own_time_line_a_page_stamp_does_not():
+    # 时间：/日期： open the lines of a meeting notice as well as a page's stamp.
+    for line in ("时间：2024年3月1日上午9时", "时间：每周三下午", "日期：2024年3月1日（星期五）"):
+        assert not is_residue(line), line
+    for line in ("时间：2026-02-10 07:41", "日期：2026-02-10", "时间：2026-02-10 来源：新华网", "发布时间：2026年02月10日"):
+        assert is_residue(line), line
+    notice = "关于召开学会工作会议的通知\n时间：2024年3月1日上午9时\n地点：市科协三楼会议室\n"
+    assert residue_lines(notice) == []

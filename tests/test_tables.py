@@ -86,3 +86,9 @@ def test_captions(paragraph):
 ])
 def test_not_captions(paragraph):
     assert caption_of(paragraph) is None
+
+
+def test_only_signed_numbers_take_the_unit_of_their_column():
+    table = Table("t", [["项目", "金额（万元）"], ["编号", "A5"], ["收入", "-5"], ["支出", "−3.5"], ["合计", "+12"]])
+    assert render_rows(table) == ["项目：编号，金额（万元）：A5", "项目：收入，金额（万元）：-5万元",
+                                  "项目：支出，金额（万元）：−3.5万元", "项目：合计，金额（万元）：+12万元"]
