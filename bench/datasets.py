@@ -32,8 +32,10 @@ HELDOUT_QUESTIONS = DATA / "report_questions_heldout.jsonl"
 HELDOUT2_QUESTIONS = DATA / "report_questions_heldout2.jsonl"
 # The third, the same way (2026-11-24, later); first run before any change made that day.
 HELDOUT3_QUESTIONS = DATA / "report_questions_heldout3.jsonl"
+# The fourth (2026-11-24, third session), the same way; first run recorded in the README.
+HELDOUT4_QUESTIONS = DATA / "report_questions_heldout4.jsonl"
 REPORT_HELDOUT_SETS = (("reports-heldout", HELDOUT_QUESTIONS), ("reports-heldout2", HELDOUT2_QUESTIONS),
-                       ("reports-heldout3", HELDOUT3_QUESTIONS))
+                       ("reports-heldout3", HELDOUT3_QUESTIONS), ("reports-heldout4", HELDOUT4_QUESTIONS))
 # Government work reports (<shared>/corpora/gov): many documents of one genre.
 # Questions written by a helper who saw no code, committed before any run,
 # split by document: dev over 8 reports, held-out over the other 5.
@@ -45,8 +47,10 @@ GOV_HELDOUT2 = DATA / "gov_questions_heldout2.jsonl"  # written after; its failu
 GOV_HELDOUT3 = DATA / "gov_questions_heldout3.jsonl"
 # The fourth: 100 questions on facts no earlier set asks, its failures not looked at (README).
 GOV_HELDOUT4 = DATA / "gov_questions_heldout4.jsonl"
+# The fifth: 100 more, written the same way; only its 湖北/湖南/贵州 failures were looked at (README).
+GOV_HELDOUT5 = DATA / "gov_questions_heldout5.jsonl"
 GOV_SETS = (("gov-dev", GOV_DEV), ("gov-heldout", GOV_HELDOUT), ("gov-heldout2", GOV_HELDOUT2),
-            ("gov-heldout3", GOV_HELDOUT3), ("gov-heldout4", GOV_HELDOUT4))
+            ("gov-heldout3", GOV_HELDOUT3), ("gov-heldout4", GOV_HELDOUT4), ("gov-heldout5", GOV_HELDOUT5))
 
 
 SHARED_ENV = "PARTYQA_SHARED"  # the shared data folder when --shared is not given

@@ -269,8 +269,6 @@ def _cli(args: list[str], env: dict) -> tuple[float, str]:
 def _probe(index: str, rounds: int) -> dict:
     """Run in a fresh process: open the index, warm up, time ``rounds`` x 16
     hybrid queries, each asked once; the peak RSS is this searching process's."""
-    import resource
-
     from indexer.retrieval import Searcher
 
     searcher = Searcher.open(index)
@@ -287,7 +285,17 @@ def _probe(index: str, rounds: int) -> dict:
     times.sort()
     return {"query_p50_ms": round(statistics.median(times), 2),
             "query_p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2),
-            "search_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "search_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started (VmHWM). Not
+    ``ru_maxrss``: Linux carries that over from the parent through fork and
+    exec, so a probe started by the 4 GB benchmark process reported 4 GB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shape = SHORT, rounds: int = 10,

@@ -33,7 +33,7 @@ REPORT_UNITS = (
 )
 STANDARD_UNITS = (
     "个百分点|百分点|千瓦时|千瓦|兆瓦|吉瓦|标准箱|标箱|架次|辆次|艘次|列次|人天|户次|平方公里|平方千米|立方米|"
-    "公顷|公斤|千克|克|千米|厘米|毫米|标准煤|吨标准煤|美元|港元|欧元|辆|艘|架|列|颗|枚|斤|担|床|张|株|棵|头|只|"
+    "公顷|公斤|千克|克|千米|厘米|毫米|标准煤|吨标准煤|美元|港元|欧元|辆|艘|架|列|颗|枚|斤|担|床|张|株|棵|头|只|对|车次|"
     "口|块|栋|幢|层|间|孔|眼|盏|处|宗|笔|单|份|例|台套|套|张|卷|集|首|部|门|所|星|A|个|岁|周岁|"
     # Units written in Latin letters in Chinese reports (智能算力1.7万P, 吞吐量4000万TEU).
     "PFlops|EFlops|P|TEU|GW|MW|kW|GB|TB"
@@ -81,7 +81,8 @@ def _quantity_pattern(units: str) -> re.Pattern:
     return re.compile(
         rf"(?P<pre>近|约|超过|超|逾|将近|接近)?"
         rf"(?P<num>{NUMBER})(?P<mag>{MAGNITUDE}{{0,2}})(?P<approx>余|多)?(?P<mag2>[万亿]?)"
-        rf"(?:(?P<unit>{units})(?P<per>(?:[/／]|每)(?:人|户|月|年|天|吨|小时|立方米|平方米|亩|公里|千瓦时))?"
+        # A count of times of any unit is read whole (60万亩次, 3万车次), as 人次 and 架次 are.
+        rf"(?:(?P<unit>(?:{units})(?:次(?![要级数序生]))?)(?P<per>(?:[/／]|每)(?:人|户|月|年|天|吨|小时|立方米|平方米|亩|公里|千瓦时))?"
         # A second measure word in brackets counts the same thing (47.63万户（套）).
         rf"(?P<alt>[（(](?:{units})[）)])?)?"
     )
@@ -89,7 +90,7 @@ def _quantity_pattern(units: str) -> re.Pattern:
 
 QUANTITY = _quantity_pattern(UNITS)
 # Keyword-style counts (讲座场次, 调研次数, 参会人数): the count noun names the unit.
-COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期)(?:次|数)(?![\u4e00-\u9fff])")
+COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期|对|户|所|座|条|批)(?:次|数)(?![\u4e00-\u9fff])")
 # 这几年/近几年/好几年 say when, not how many.
 JI = r"(?<![这近前好头哪])几"
 HOW_MANY = rf"(?:多少|{JI})"

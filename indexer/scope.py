@@ -69,6 +69,7 @@ class Scope:
     national: bool = False
     bodies: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
+    horizons: tuple[int, ...] = ()  # 到2030年: the year a target is set for, not a document's year
     period: tuple[int, int] | None = None
     relative: str = ""  # "this" (今年) | "last" (去年) | ""
     tense: str = ""  # "plan" | "review" | "" from the question's own words
@@ -184,8 +185,10 @@ def parse_scope(query: str, vocab: Vocabulary) -> Scope:
                     kept.append((at, at + 1, ("place", p)))
     # National words stay in the question's object: 国内生产总值 is what is asked about.
     years, spans = [], [(s, e) for s, e, v in kept if v[0] != "national"]
+    horizons = []
     for m in _YEAR.finditer(query):
         if _HORIZON_BEFORE.search(query[:m.start()]):
+            horizons.append(int(m.group(1)))
             continue
         years.append(int(m.group(1)))
         spans.append((m.start(), m.end()))
@@ -207,7 +210,8 @@ def parse_scope(query: str, vocab: Vocabulary) -> Scope:
         places=tuple(dict.fromkeys(p.name for p in places)),
         national=any(v[0] == "national" for _, _, v in kept),
         bodies=tuple(dict.fromkeys(v[1] for _, _, v in kept if v[0] == "body")),
-        years=tuple(dict.fromkeys(years)), period=period, relative=relative, tense=tense,
+        years=tuple(dict.fromkeys(years)), horizons=tuple(dict.fromkeys(horizons)), period=period,
+        relative=relative, tense=tense,
         firm=bool(FIRM_RESULT.search(query)),
         multi_year=bool(period or MULTI_YEAR.search(query) or ASKED_YEARS.search(query)),
         area=m.group(1) if (m := AREA_WORD.search(query)) else "",

@@ -153,3 +153,19 @@ def test_kind_defaults_and_the_answer_record():
     assert a.to_dict() == {"text": "33757.93亿元", "hit": 0, "start": 120, "end": 130, "masked": False,
                            "sentence": "全市地区生产总值达到33757.93亿元、增长5.3%", "citation": "〔1〕",
                            "label": "2026年 重庆市人民政府"}
+
+
+def test_a_year_beyond_the_report_must_be_named_by_the_passage():
+    from indexer.answers.base import far_years, states_year
+    from indexer.scope import ScopeMatch, Vocabulary, parse_scope
+
+    vocab = Vocabulary.of({"r.txt": {"place": "重庆市", "year": 2026}})
+    ask = lambda q: ScopeMatch(parse_scope(q, vocab), None)
+    assert far_years(ask("重庆到2030年研发经费投入强度目标是多少"), 2026) == [2030]
+    assert far_years(ask("重庆2023年地区生产总值是多少"), 2026) == [2023]
+    assert far_years(ask("重庆2025年地区生产总值是多少"), 2026) == []  # the year the report reviews
+    assert far_years(ask("重庆今年地区生产总值增长目标"), 2026) == []
+    assert far_years(ask("截至2025年底累计建成多少个"), 2026) == []
+    assert states_year("力争到2030年，全市地区生产总值迈上4万亿元新台阶", 2030)
+    assert states_year("“十五五”时期主要目标 > 经济增长", 2030) and not states_year("“十四五”时期", 2030)
+    assert not states_year("2026年主要预期目标", 2030)

@@ -40,3 +40,14 @@ def test_latin_units_and_any_letter_case(city_answerer):
                         ("江城 pm2.5 浓度 2025", "28.5微克每立方米"), ("江城建成了多少个5G基站", "3.2万个")]:
         r = city_answerer.ask(q)
         assert r.found and r.answers[0].text == expected, (q, r.message, [a.text for a in r.answers])
+
+
+def test_which_one_in_a_series_is_answered_by_its_ordinal(answerer):
+    from indexer.answers.quantity import ordinal_pattern
+
+    assert [m.group(0) for m in ordinal_pattern("获的是第几届科普讲解大赛的奖").finditer("获第九届*科普讲解大赛优秀组织奖")] == ["第九届"]
+    assert [m.group(0) for m in ordinal_pattern("中央第几指导组").finditer("中央第三十八指导组")] == ["第三十八指导组"]
+    assert ordinal_pattern("开展了多少次活动") is None and ordinal_pattern("第几") is None
+    # End to end: the ordinal of the named series, not an amount of the passage.
+    r = answerer.ask("淮北市科协上一届是第几届委员会")
+    assert r.found and r.answers[0].text == "第三届"

@@ -196,3 +196,9 @@ def test_a_count_is_not_a_change_of_a_rate_and_months_are_a_span_of_time():
     assert unit_score("%", "个百分点") == 0.0 and unit_score("个百分点", "个百分点") == 1.0
     assert [m.group(0) for m in quantities("历时9个月，建成3个站")] == ["9个月", "3个"]
     assert unit_score(DURATION, "个月") == 1.0 and unit_score("个", "个月") == 0.0
+
+
+def test_pairs_and_counts_of_times_of_any_unit():
+    found = quantities("国际友城达120对，农机作业服务面积60万亩次以上，运输3万车次，开展3次活动，举办5场次")
+    assert [m.group(0) for m in found] == ["120对", "60万亩次", "3万车次", "3次", "5场次"]
+    assert asked_unit("湖南 国际友城 对数") == "对" and asked_unit("全省 户数") == "户"

@@ -196,6 +196,7 @@ def test_scope_picks_the_named_document_or_says_none_matches(gov_answerer):
     ("浙江2025年宁波舟山港集装箱吞吐量是多少", "4387万标箱", "浙江省_2026政府工作报告.txt"),
     ("浙江 保税燃料油加注量 2025", "880万吨", "浙江省_2026政府工作报告.txt"),
     ("浙江今年城镇新增就业目标", "100万人", "浙江省_2026政府工作报告.txt"),
+    ("重庆到2030年研发经费投入强度目标是多少", "3.25%", "重庆市_2026政府工作报告.txt"),  # the year stated
 ])
 def test_scoped_questions_are_answered_from_the_named_document(gov_answerer, question, answer, doc):
     r = gov_answerer.ask(question)
@@ -212,6 +213,8 @@ def test_scoped_questions_are_answered_from_the_named_document(gov_answerer, que
     "浙江2023年地区生产总值是多少",  # no report of that year
     "重庆2025年地区生产总值增长了多少个航次",  # no quantity of that kind
     "重庆2025年进出口总值是多少",  # only the five-year total (五年累计超过3.8万亿元) is stated
+    "重庆全社会研发经费投入强度是多少",  # only a goal for 2030 is stated, and no time is asked
+    "重庆2035年地区生产总值目标是多少",  # no figure names 2035
 ])
 def test_questions_the_reports_do_not_answer_are_refused(gov_answerer, question):
     r = gov_answerer.ask(question)

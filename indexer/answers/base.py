@@ -23,7 +23,7 @@ from ..chunking import period_lead
 from ..indicators import SYNONYMS, ascii_lower, forms, mentions
 from ..keywords import STOPWORDS, word_tokens
 from ..quantities import ASKED_UNIT, CN_DIGITS, PERSON_UNITS, QUANTITY_Q, UNITS, asked_unit, unit_score
-from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
+from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_PERIODS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
                      passage_period, passage_tense, period_mark, spans_years)
 
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
@@ -288,6 +288,21 @@ def time_fit(ctx, hit, match: ScopeMatch) -> float | None:
     return 0.0 if have else -ctx.params.unknown_time
 
 
+def far_years(match: ScopeMatch, doc_year: int | None) -> list[int]:
+    """Years asked that are neither a report's own (its plan) nor the year
+    before (its review), and later years a target is asked for (到2030年):
+    a figure for them must say so."""
+    if not doc_year:
+        return []
+    return ([y for y in match.scope.years if not doc_year - 1 <= y <= doc_year]
+            + [y for y in match.scope.horizons if y > doc_year])
+
+
+def states_year(text: str, year: int) -> bool:
+    """Whether ``text`` names ``year`` or a five-year plan period holding it."""
+    return str(year) in text or any(a <= year <= b and name in text for name, (a, b) in PLAN_PERIODS.items())
+
+
 def list_item(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[int, int, bool]:
     """Where the item of a list, within clause ``cl``, that the figure ``m``
     belongs to stands: its own 、-separated item (30个城市更新重点片区), with
@@ -443,6 +458,8 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             if opening := period_lead(lead + sent):
                 para = passage_period(opening)
             loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead) or spans_years(lead + sent))
+            if not all(states_year(h.chunk.section + lead + sent, y) for y in far_years(match, doc_year)):
+                continue  # 到2030年 asked of a 2026 report: only a passage naming 2030 (or 十五五) speaks of it
             for m in spans(sent):
                 unit = m.groupdict().get("unit") or ""
                 # Object match: question words in the same clause, nearer is better.

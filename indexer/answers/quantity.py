@@ -21,7 +21,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from ..quantities import (DURATION, QUANTITY_Q, RATE_UNITS, TIME_UNITS, asked_unit, holds_asked_quantity,
+from ..quantities import (CN_DIGITS, DURATION, QUANTITY_Q, RATE_UNITS, TIME_UNITS, UNIT_SET, asked_unit, holds_asked_quantity,
                           quantities, unit_score)
 from ..scope import ScopeMatch
 from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
@@ -65,6 +65,28 @@ def _asked(query: str) -> tuple[str | None, str, bool]:
     return asked_unit(query), asked_measure(query), bool(SHARE_Q.search(query)) and not RATE_Q.search(query)
 
 
+# 第几届/第几次/第几指导组 asks which one in a series: answered by 第37届, 第四次, 第三十八指导组.
+ORDINAL_Q = re.compile(r"第几(?P<after>[\u4e00-\u9fff]{0,4})")
+
+
+@functools.lru_cache(maxsize=64)
+def ordinal_pattern(query: str) -> re.Pattern | None:
+    """The spans that answer a 第几 question: 第, a number, then the measure
+    word asked (届, 次) or, when a noun follows 第几 directly, that noun."""
+    m = ORDINAL_Q.search(query)
+    if m is None:
+        return None
+    after = m.group("after")
+    if not after:
+        return None
+    if after[0] in UNIT_SET:
+        tail = re.escape(after[0])
+    else:
+        # 第几指导组: as much of the noun as the text repeats (指导组, 指导)
+        tail = "|".join(re.escape(after[:n]) for n in range(len(after), 0, -1))
+    return re.compile(rf"第(?P<num>\d+|[{CN_DIGITS}]+)(?P<unit>{tail})")
+
+
 def right_kind(query: str, sent: str, m: re.Match) -> bool:
     """Whether the quantity ``m`` in ``sent`` is of the kind asked: the value,
     not a milestone passed, a starting point or (for a level) a growth."""
@@ -94,6 +116,9 @@ class Quantity(Kind):
         return bool(QUANTITY_Q.search(query))
 
     def spans(self, query: str, sentence: str) -> list[re.Match]:
+        ordinal = ordinal_pattern(query)
+        if ordinal is not None:
+            return list(ordinal.finditer(sentence))
         return [m for m in quantities(sentence, _asked(query)[0]) if right_kind(query, sentence, m)]
 
     def score(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Candidate]:
