@@ -51,3 +51,13 @@ def test_which_one_in_a_series_is_answered_by_its_ordinal(answerer):
     # End to end: the ordinal of the named series, not an amount of the passage.
     r = answerer.ask("淮北市科协上一届是第几届委员会")
     assert r.found and r.answers[0].text == "第三届"
+
+
+def test_a_total_is_not_the_few_chosen_and_people_are_not_counted_in_homes(answerer):
+    # 推荐3名科技工作者 answers how many were recommended, not how many there are.
+    assert answerer.ask("市科协推荐了多少名科技工作者参评国家工程师奖").answers[0].text == "3名"
+    assert "3名" not in [a.text for a in answerer.ask("全市科技工作者一共有多少名").answers]
+    # 建成7家……科技工作者之家 counts homes: a question about people gets no figure from it.
+    assert answerer.ask("市科协指导建成了多少个科技工作者之家").answers[0].text == "7家"
+    r = answerer.ask("全市有多少人在科技工作者之家工作")
+    assert "7家" not in [a.text for a in r.answers]

@@ -436,6 +436,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
         text = h.chunk.text
         rank_bonus = 1.0 / (hi + 1)
         doc_year = ctx.doc_meta(h.chunk.doc).get("year")
+        far = far_years(match, doc_year)
         for ss, se in sentences(text):
             sent = text[ss:se]
             clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
@@ -458,7 +459,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             if opening := period_lead(lead + sent):
                 para = passage_period(opening)
             loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead) or spans_years(lead + sent))
-            if not all(states_year(h.chunk.section + lead + sent, y) for y in far_years(match, doc_year)):
+            if not all(states_year(h.chunk.section + lead + sent, y) for y in far):
                 continue  # 到2030年 asked of a 2026 report: only a passage naming 2030 (or 十五五) speaks of it
             for m in spans(sent):
                 unit = m.groupdict().get("unit") or ""
@@ -532,9 +533,9 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 if total_asked != increment_asked and (INCREMENT.search(own) if total_asked else TOTAL_Q.search(own)):
                     score -= p.total_vs_increment
                 if total_asked and not selection_asked and SELECTED.search(own):
-                    continue
+                    continue  # 推荐3名科技工作者 does not say how many there are
                 if not match.timed and doc_year and any(int(y) > doc_year for y in GOAL_YEAR.findall(sent, 0, m.start())):
-                    continue
+                    continue  # a goal for 2030 does not say what it is now
                 if money and unit.endswith("元"):
                     score += p.money_unit
                 if head and mentions(clause, head) and not mentions(clause, qualifier):
