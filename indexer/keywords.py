@@ -109,9 +109,9 @@ def _idf32(df: np.ndarray, n: int) -> np.ndarray:
 def _saturation(tf: sp.csr_matrix) -> np.ndarray:
     """BM25's term-frequency part of every stored (passage, term) entry, in float64 as bm25s computes it."""
     dl = np.asarray(tf.sum(axis=1)).ravel().astype(np.int64)
-    norm = K1 * ((1 - B) + B * dl / dl.mean())
+    norm = K1 * ((1 - B) + B * dl / (dl.mean() if len(dl) else 1.0))
     rows = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
-    return tf.data / (norm[rows] + tf.data), dl
+    return tf.data / (norm[rows] + tf.data)
 
 
 def bm25_from_counts(tf: sp.csr_matrix, vocab: dict[str, int]):
@@ -124,7 +124,7 @@ def bm25_from_counts(tf: sp.csr_matrix, vocab: dict[str, int]):
     n = tf.shape[0]
     df = np.diff(tf.tocsc().indptr)
     idf = _idf32(df, n)
-    tfc, _ = _saturation(tf)
+    tfc = _saturation(tf)
     scores = sp.csr_matrix(((idf[tf.indices] * tfc).astype(np.float32), tf.indices, tf.indptr),
                            shape=tf.shape).tocsc()
     r = bm25s.BM25(k1=K1, b=B)
