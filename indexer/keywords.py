@@ -160,7 +160,8 @@ def _recovered_counts(r, lengths: np.ndarray) -> sp.csr_matrix | None:
     csc = sp.csc_matrix((sc["data"].astype(np.float64), sc["indices"], sc["indptr"]), shape=(n, len(sc["indptr"]) - 1))
     idf = _idf32(np.diff(sc["indptr"]), n).astype(np.float64)
     cols = np.repeat(np.arange(csc.shape[1]), np.diff(csc.indptr))
-    k = K1 * ((1 - B) + B * lengths.astype(np.int64) / lengths.astype(np.int64).mean())
+    dl = lengths.astype(np.int64)
+    k = K1 * ((1 - B) + B * dl / dl.mean())
     s = csc.data
     with np.errstate(divide="ignore", invalid="ignore"):
         tf = s * k[csc.indices] / (idf[cols] - s)

@@ -111,6 +111,11 @@ def _read_chunk_lines(path: str, mtime_ns: int) -> dict[Chunk, str]:
         return {Chunk(**json.loads(line)): line for line in f if line.strip()}
 
 
+@functools.lru_cache(maxsize=2)
+def _rows_by_key(path: str, mtime_ns: int) -> dict[str, int]:
+    return {text_key(c.embedding_text()): i for i, c in enumerate(_read_chunk_lines(path, mtime_ns))}
+
+
 @dataclass
 class IndexVersion:
     """One complete, immutable index version."""
@@ -133,6 +138,11 @@ class IndexVersion:
         # documents, cached vectors, keyword counts, lines to copy): parse once.
         p = self.file("chunks.jsonl")
         return _read_chunk_lines(str(p), p.stat().st_mtime_ns)
+
+    def rows_by_key(self) -> dict[str, int]:
+        """Each passage's row under its vector cache key (the last row when two passages share one)."""
+        p = self.file("chunks.jsonl")
+        return _rows_by_key(str(p), p.stat().st_mtime_ns)
 
     def read_vectors(self) -> np.ndarray:
         return np.load(self.file("vectors.npy"), mmap_mode=None)
@@ -403,16 +413,11 @@ class EmbeddedStore:
             return {}
         try:
             prev.verify()
-            chunks, vecs = prev.read_chunks(), prev.read_vectors()
+            rows, vecs = prev.rows_by_key(), prev.read_vectors()
         except Exception:  # a damaged old version only costs us the cache
             log.warning("previous index version unreadable; embedding everything again")
             return {}
-        out = {}
-        for i, c in enumerate(chunks):
-            k = text_key(c.embedding_text())
-            if k in keys:
-                out[k] = vecs[i]
-        return out
+        return {k: vecs[i] for k, i in rows.items() if k in keys}
 
     def previous_chunks(self, docs: set[str]) -> dict[str, list[Chunk]]:
         prev = self.files.current_or_none()
@@ -427,12 +432,12 @@ class EmbeddedStore:
             if free < needed:
                 raise OSError(28, "No space left on device")  # said before writing, not half-way
             with self.files.new_version() as tmp:
-                prev = self.files.current_or_none()
-                write_chunks(tmp / "chunks.jsonl", chunks, prev.chunk_lines() if prev and not rebuild else None)
+                prev = None if rebuild else self.files.current_or_none()
+                write_chunks(tmp / "chunks.jsonl", chunks, prev.chunk_lines() if prev else None)
                 np.save(tmp / "vectors.npy", vectors)
                 vindex, vinfo = build_vector_index(vectors)
                 write_index(vindex, tmp / "dense.faiss")
-                self._keywords(chunks, keys, rebuild).save(tmp)
+                self._keywords(chunks, keys, prev).save(tmp)
                 return self.files.commit(tmp, replace(manifest, vector_index=vinfo)).name
         except OSError as exc:
             raise storage_error(exc, self.root, needed) or exc
@@ -442,15 +447,15 @@ class EmbeddedStore:
                 raise DiskFull(storage_error(OSError(28, str(exc)), self.root, needed).args[0]) from exc
             raise
 
-    def _keywords(self, chunks: list[Chunk], keys: list[str], rebuild: bool) -> KeywordIndex:
-        """The BM25 indexes of ``chunks``; passages the live version holds
+    @staticmethod
+    def _keywords(chunks: list[Chunk], keys: list[str], prev: IndexVersion | None) -> KeywordIndex:
+        """The BM25 indexes of ``chunks``; passages the live version ``prev`` holds
         keep their term counts instead of being tokenized again."""
         texts = [c.embedding_text() for c in chunks]
-        prev = None if rebuild else self.files.current_or_none()
         if prev is not None:
             try:
                 previous = KeywordIndex.load(prev.path, with_lengths=True)
-                rows = {text_key(c.embedding_text()): i for i, c in enumerate(prev.read_chunks())}
+                rows = prev.rows_by_key()
             except Exception:  # a damaged old version only costs the reuse
                 log.warning("previous keyword index unreadable; tokenizing every passage again")
             else:
