@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -79,13 +79,15 @@ class BuildReport:
 
 
 def build_from_documents(
-    docs: list[Document], store: str | Path | Store, embedder: Embedder, *,
+    docs: list[Document], store: str | Path | Store, embedder: Embedder | Future[Embedder], *,
     params: ChunkParams = ChunkParams(), rebuild: bool = False, skipped: list[Skipped] | None = None,
     progress: Callable[[str, int, int], None] | None = None, extra_manifest: dict | None = None,
     kept: list[str] = (), order: list[str] | None = None,
 ) -> BuildReport:
     """Index ``docs`` into ``store`` (a folder, a URL or a :class:`Store`) as a new live version.
 
+    ``embedder``: the model, or a future of it still loading: the passages
+    and keyword indexes are written meanwhile.
     ``kept``: documents of the live version that are unchanged and were not
     read again; their passages and manifest entries are carried over.
     ``order``: every document's path in corpus order (``docs`` and ``kept``),
@@ -96,46 +98,52 @@ def build_from_documents(
         prev = None if rebuild else store.current_manifest()
         prev_docs = prev.documents if prev else {}
         same_params = prev is not None and prev.chunking == params.__dict__
-        same_model = prev is not None and prev.model_fingerprint == embedder.info.fingerprint
         if kept and not (same_params and set(kept) <= set(prev_docs)):
             raise ValueError("kept documents need the live version, built with the same chunking")
 
         chunks = _in_order(chunk_documents(docs, params), store.previous_chunks(set(kept)),
                            order or [d.path for d in docs] + list(kept))
         keys = [text_key(c.embedding_text()) for c in chunks]
-        cache = store.cached_vectors(set(keys), embedder.info.fingerprint) if same_params and same_model else {}
-        todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
-        if progress:
-            progress("embed", 0, len(todo))
-        done = 0
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
+        # Looked up with the live version's model before ours is loaded; dropped below if it is another.
+        cache = store.cached_vectors(set(keys), prev.model_fingerprint) if same_params and prev.model else {}
+        with store.stage(chunks, keys, rebuild=not same_params) as staged:
+            if isinstance(embedder, Future):
+                embedder = embedder.result()
+            same_model = prev is not None and prev.model_fingerprint == embedder.info.fingerprint
+            if not same_model:
+                cache = {}
+            todo = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
             if progress:
-                progress("embed", done, len(todo))
+                progress("embed", 0, len(todo))
+            done = 0
 
-        fresh = embedder.encode_passages([chunks[i].embedding_text() for i in todo], progress=step)
-        for row, i in enumerate(todo):
-            cache[keys[i]] = fresh[row]
-        dim = embedder.info.dim
-        vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if chunks else np.zeros((0, dim), np.float32)
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress("embed", done, len(todo))
 
-        if progress:
-            progress("index", 0, 1)
-        counts: dict[str, int] = {}
-        for c in chunks:
-            counts[c.doc] = counts.get(c.doc, 0) + 1
-        manifest = Manifest(
-            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            model=embedder.info,
-            chunking=dict(params.__dict__),
-            documents=_entries(docs, kept, prev_docs, counts, order),
-            counts={"documents": len(docs) + len(kept), "chunks": len(chunks)},
-            skipped={s.path: s.reason for s in (skipped or [])},
-            **(extra_manifest or {}),
-        )
-        name = store.write(chunks, keys, vectors, manifest, rebuild=not (same_params and same_model))
+            fresh = embedder.encode_passages([chunks[i].embedding_text() for i in todo], progress=step)
+            for row, i in enumerate(todo):
+                cache[keys[i]] = fresh[row]
+            dim = embedder.info.dim
+            vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if chunks else np.zeros((0, dim), np.float32)
+
+            if progress:
+                progress("index", 0, 1)
+            counts: dict[str, int] = {}
+            for c in chunks:
+                counts[c.doc] = counts.get(c.doc, 0) + 1
+            manifest = Manifest(
+                created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                model=embedder.info,
+                chunking=dict(params.__dict__),
+                documents=_entries(docs, kept, prev_docs, counts, order),
+                counts={"documents": len(docs) + len(kept), "chunks": len(chunks)},
+                skipped={s.path: s.reason for s in (skipped or [])},
+                **(extra_manifest or {}),
+            )
+            name = staged.publish(vectors, manifest, rebuild=not (same_params and same_model))
         if progress:
             progress("index", 1, 1)
 
@@ -301,39 +309,38 @@ def build_index(
         prev = store.current_manifest()
         if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder):
             return _no_change_report(store, prev, cleaned, t0)
-    # Archives first, so the files they hold are in the signatures below.
-    unpack_dropped(root)
-    # Signatures first: a file that changes while it is being loaded then
-    # differs from its record, and the next build reads it again.
-    signatures = _sources(root)
-    from . import ocr
-
-    # Scanned pages are read during loading; the build's progress shows them.
     if embedder is None and model is None and not rebuild:
         model = prev.model_name if prev else None
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Loading the model takes seconds: it runs while the corpus is read,
-        # which is most of an update that adds one report to a large archive.
-        pending = pool.submit(Embedder, model or BUILTIN_NAME, settings=settings) if embedder is None else None
+        # Loading the model takes seconds: it runs while the corpus is read
+        # and the passages and keyword indexes are written, which is most of
+        # an update that adds one report to a large archive.
+        pending = pool.submit(Embedder, model or BUILTIN_NAME, settings=settings) if embedder is None else embedder
+        # Archives first, so the files they hold are in the signatures below.
+        unpack_dropped(root)
+        # Signatures first: a file that changes while it is being loaded then
+        # differs from its record, and the next build reads it again.
+        signatures = _sources(root)
+        from . import ocr
+
+        # Scanned pages are read during loading; the build's progress shows them.
         token = ocr.progress.set((lambda done, total: progress("ocr", done, total)) if progress else None)
         try:
             loaded: LoadResult = load_corpus_unpacked(root, settings,
                                                       None if rebuild else _known(root, prev, params, signatures))
         finally:
             ocr.progress.reset(token)
-        if pending is not None:
-            embedder = pending.result()
-    repaired = {p: r for p, r in ((prev.repaired or {}) if prev else {}).items() if p in loaded.kept}
-    repaired.update(_repairs(loaded.documents))
-    shas = {d.path: d.sha256 for d in loaded.documents} | {p: prev.documents[p]["sha256"] for p in loaded.kept}
-    extra = {"pipeline": pipeline_fingerprint(), "repaired": repaired,
-             "sources": {rel: {"sig": sig, "sha256": shas.get(rel)} for rel, sig in signatures.items()}}
-    catalog = _catalog_sha256(root)
-    if catalog is not None:
-        extra["catalog_sha256"] = catalog
-    report = build_from_documents(loaded.documents, store, embedder, params=params, rebuild=rebuild,
-                                  skipped=loaded.skipped, progress=progress, extra_manifest=extra,
-                                  kept=loaded.kept, order=loaded.order)
+        repaired = {p: r for p, r in ((prev.repaired or {}) if prev else {}).items() if p in loaded.kept}
+        repaired.update(_repairs(loaded.documents))
+        shas = {d.path: d.sha256 for d in loaded.documents} | {p: prev.documents[p]["sha256"] for p in loaded.kept}
+        extra = {"pipeline": pipeline_fingerprint(), "repaired": repaired,
+                 "sources": {rel: {"sig": sig, "sha256": shas.get(rel)} for rel, sig in signatures.items()}}
+        catalog = _catalog_sha256(root)
+        if catalog is not None:
+            extra["catalog_sha256"] = catalog
+        report = build_from_documents(loaded.documents, store, pending, params=params, rebuild=rebuild,
+                                      skipped=loaded.skipped, progress=progress, extra_manifest=extra,
+                                      kept=loaded.kept, order=loaded.order)
     report.repaired, report.cleaned = repaired, cleaned
     report.seconds = time.perf_counter() - t0
     return report

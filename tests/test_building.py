@@ -273,3 +273,38 @@ def test_update_reads_only_changed_files_and_equals_a_full_build(tmp_path, embed
         for name, scores in a.snapshot.keywords.scores(q).items():
             assert np.array_equal(scores, b.snapshot.keywords.scores(q)[name]), (q, name)
     assert a.search("全县开展了多少场科普活动", k=1)[0].chunk.doc == "新增报告.txt"
+
+
+def test_passages_and_keywords_are_written_while_the_model_loads(small_corpus, tmp_path, embedder):
+    """A build given a model still loading (a future) writes the passages and
+    the keyword indexes of the new version first, and needs the model only
+    for the vectors: the model is handed over only once they are on disk."""
+    import threading
+    from concurrent.futures import Future
+
+    from indexer.building import build_from_documents
+    from indexer.loading import load_corpus
+
+    index = tmp_path / "index"
+    pending: Future = Future()
+    seen: list[str] = []
+
+    def hand_over_when_staged():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not pending.done():
+            staged = [p for p in (index / "versions").glob(".tmp-*/*")] if (index / "versions").is_dir() else []
+            names = {p.name for p in staged}
+            if {"chunks.jsonl", "bm25_words", "bm25_chars"} <= names:
+                seen.extend(sorted(names))
+                pending.set_result(embedder)
+                return
+            time.sleep(0.005)
+        if not pending.done():
+            pending.set_exception(AssertionError("the build waited for the model before writing passages"))
+
+    threading.Thread(target=hand_over_when_staged, daemon=True).start()
+    report = build_from_documents(load_corpus(small_corpus).documents, index, pending)
+    assert "vectors.npy" not in seen and "dense.faiss" not in seen  # the vectors come after the model
+    live = IndexStore(index).current()  # verified: every file the manifest names
+    assert report.chunks == len(live.read_chunks()) > 0 and live.read_vectors().shape == (report.chunks, embedder.info.dim)
+    assert Searcher.open(index, embedder=embedder).search("科普活动", k=1)[0].chunk.doc == "a.txt"

@@ -166,9 +166,9 @@ def test_read_only_index_folder(site):
 
 
 def test_disk_full_mid_write(site, capsys, monkeypatch, same_model):
-    """ENOSPC injected while the BM25 files are written (the vectors and the
-    FAISS index are on disk by then): message with the size needed, the
-    scratch folder removed, the old version live."""
+    """ENOSPC injected while the BM25 files are written (the passages are on
+    disk by then): message with the size needed, the scratch folder removed,
+    the old version live."""
     from indexer.keywords import KeywordIndex
 
     index = site / "index"
@@ -178,7 +178,7 @@ def test_disk_full_mid_write(site, capsys, monkeypatch, same_model):
 
     def save_then_fill(self, folder):
         real_save(self, folder)
-        assert (folder / "vectors.npy").exists()
+        assert (folder / "chunks.jsonl").exists()
         raise OSError(errno.ENOSPC, "No space left on device", str(folder / "bm25_chars"))
 
     monkeypatch.setattr(KeywordIndex, "save", save_then_fill)

@@ -136,6 +136,15 @@ class Snapshot(Protocol):
     def idf(self, word: str) -> float: ...
 
 
+class Staged(Protocol):
+    """A version begun by :meth:`Store.stage`, waiting for its vectors."""
+
+    def publish(self, vectors: np.ndarray, manifest: Manifest, *, rebuild: bool) -> str:
+        """Write the vectors, make the version live and return its name.
+        ``rebuild``: the live version's rows may not be kept (another model)."""
+        ...
+
+
 class Store(Protocol):
     """A place that holds index versions and the pointer to the live one."""
 
@@ -155,8 +164,13 @@ class Store(Protocol):
         """The live version's passages of ``docs``, in order, by document."""
         ...
 
-    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
-              *, rebuild: bool) -> str: ...
+    def stage(self, chunks: list[Chunk], keys: list[str], *,
+              rebuild: bool) -> contextlib.AbstractContextManager[Staged]:
+        """Begin the next version with its passages (``keys``: their vector
+        cache keys). What needs only the text is done on entry, so a build
+        loads its model meanwhile; ``rebuild``: reuse nothing of the live
+        version. The version goes live only through :meth:`Staged.publish`."""
+        ...
 
     def size_bytes(self) -> int: ...
 

@@ -304,13 +304,13 @@ def write_chunks(path: Path, chunks: list[Chunk], lines: dict[Chunk, str] | None
             f.write(lines.get(c) or json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
 
 
-def estimate_bytes(chunks: list[Chunk], vectors: np.ndarray) -> int:
+def estimate_bytes(chunks: list[Chunk], dim: int) -> int:
     """Room a new embedded version takes, a little above the real size: the
-    vectors twice (vectors.npy, the FAISS index with its graph) and about ten
-    times the passage text for chunks.jsonl and the two BM25 indexes
-    (measured: 1.56 MB for the five reports, estimated 1.89 MB)."""
+    ``dim``-wide float32 vectors twice (vectors.npy, the FAISS index with its
+    graph) and about ten times the passage text for chunks.jsonl and the two
+    BM25 indexes (measured: 1.56 MB for the five reports, estimated 1.89 MB)."""
     text = sum(len(c.embedding_text().encode("utf-8")) for c in chunks)
-    return int(2.2 * vectors.nbytes + 10 * text + 64 * 1024)
+    return int(2.2 * 4 * dim * len(chunks) + 10 * text + 64 * 1024)
 
 
 class EmbeddedSnapshot:
@@ -423,29 +423,32 @@ class EmbeddedStore:
         prev = self.files.current_or_none()
         return group_by_doc(prev.read_chunks() if prev and docs else [], docs)
 
-    def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
-              *, rebuild: bool) -> str:
-        needed = estimate_bytes(chunks, vectors)
-        try:
-            self.files.versions.mkdir(parents=True, exist_ok=True)
-            free = shutil.disk_usage(self.files.versions).free
-            if free < needed:
-                raise OSError(28, "No space left on device")  # said before writing, not half-way
-            with self.files.new_version() as tmp:
+    @contextlib.contextmanager
+    def stage(self, chunks: list[Chunk], keys: list[str], *, rebuild: bool) -> Iterator[_Staged]:
+        """Write the passages and their keyword indexes into a scratch
+        version; :meth:`_Staged.publish` adds the vectors and commits it.
+        Nothing is left behind when the block ends without publishing."""
+        needed = estimate_bytes(chunks, self._dim_guess())
+        with contextlib.ExitStack() as stack:
+            try:
+                self.files.versions.mkdir(parents=True, exist_ok=True)
+                self._check_room(needed)
+                tmp = stack.enter_context(self.files.new_version())
                 prev = None if rebuild else self.files.current_or_none()
                 write_chunks(tmp / "chunks.jsonl", chunks, prev.chunk_lines() if prev else None)
-                np.save(tmp / "vectors.npy", vectors)
-                vindex, vinfo = build_vector_index(vectors)
-                write_index(vindex, tmp / "dense.faiss")
                 self._keywords(chunks, keys, prev).save(tmp)
-                return self.files.commit(tmp, replace(manifest, vector_index=vinfo)).name
-        except OSError as exc:
-            raise storage_error(exc, self.root, needed) or exc
-        except RuntimeError as exc:
-            # FAISS reports a failed write as a RuntimeError carrying the C error text.
-            if "No space left" in str(exc):
-                raise DiskFull(storage_error(OSError(28, str(exc)), self.root, needed).args[0]) from exc
-            raise
+            except OSError as exc:
+                raise storage_error(exc, self.root, needed) or exc
+            yield _Staged(self, tmp, chunks)
+
+    def _dim_guess(self) -> int:
+        # The room check runs before the model is loaded: the live version's width, else the built-in model's.
+        m = self.current_manifest()
+        return int(m.model.dim) if m and m.model else 384
+
+    def _check_room(self, needed: int) -> None:
+        if shutil.disk_usage(self.files.versions).free < needed:
+            raise OSError(28, "No space left on device")  # said before writing, not half-way
 
     @staticmethod
     def _keywords(chunks: list[Chunk], keys: list[str], prev: IndexVersion | None) -> KeywordIndex:
@@ -468,3 +471,30 @@ class EmbeddedStore:
     def size_bytes(self) -> int:
         v = self.files.current_or_none()
         return sum(p.stat().st_size for p in v.path.rglob("*") if p.is_file()) if v else 0
+
+
+@dataclass
+class _Staged:
+    """A scratch version holding passages and keyword indexes, waiting for vectors."""
+
+    store: EmbeddedStore
+    tmp: Path
+    chunks: list[Chunk]
+
+    def publish(self, vectors: np.ndarray, manifest: Manifest, *, rebuild: bool) -> str:
+        # Every vector is given, so ``rebuild`` changes nothing here.
+        needed = int(2.2 * vectors.nbytes) + 64 * 1024
+        try:
+            self.store._check_room(needed)
+            np.save(self.tmp / "vectors.npy", vectors)
+            vindex, vinfo = build_vector_index(vectors)
+            write_index(vindex, self.tmp / "dense.faiss")
+            return self.store.files.commit(self.tmp, replace(manifest, vector_index=vinfo)).name
+        except OSError as exc:
+            raise storage_error(exc, self.store.root, estimate_bytes(self.chunks, vectors.shape[1])) or exc
+        except RuntimeError as exc:
+            # FAISS reports a failed write as a RuntimeError carrying the C error text.
+            if "No space left" in str(exc):
+                err = storage_error(OSError(28, str(exc)), self.store.root, estimate_bytes(self.chunks, vectors.shape[1]))
+                raise DiskFull(err.args[0]) from exc
+            raise

@@ -298,6 +298,11 @@ class OceanBaseStore:
             return group_by_doc([], docs)
         return group_by_doc(self.current(verify=False).all_chunks(), docs)
 
+    @contextlib.contextmanager
+    def stage(self, chunks: list[Chunk], keys: list[str], *, rebuild: bool) -> Iterator[_Staged]:
+        """Nothing to do before the vectors: the database indexes the text as rows go in."""
+        yield _Staged(self, chunks, keys)
+
     def write(self, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, manifest: Manifest,
               *, rebuild: bool) -> str:
         """Publish ``chunks`` as the next version. Call under :meth:`build_lock`."""
@@ -495,3 +500,13 @@ class OceanBaseSnapshot:
             rows = self.store.query("SELECT terms FROM partyqa_versions WHERE version = %s", (self.version,))
             self._terms = json.loads(rows[0][0]) if rows else {"n": self.count(), "df": {}}
         return idf_from_df(self._terms["n"], self._terms["df"].get(word, 0))
+
+
+@dataclass
+class _Staged:
+    store: OceanBaseStore
+    chunks: list[Chunk]
+    keys: list[str]
+
+    def publish(self, vectors: np.ndarray, manifest: Manifest, *, rebuild: bool) -> str:
+        return self.store.write(self.chunks, self.keys, vectors, manifest, rebuild=rebuild)
