@@ -91,8 +91,9 @@ def _quantity_pattern(units: str) -> re.Pattern:
 QUANTITY = _quantity_pattern(UNITS)
 # Keyword-style counts (讲座场次, 调研次数, 参会人数): the count noun names the unit.
 COUNT_NOUN = re.compile(r"(?P<unit>人次|场|人|次|个|件|篇|家|项|名|期|对|户|所|座|条|批)(?:次|数)(?![\u4e00-\u9fff])")
-# 这几年/近几年/好几年 say when, not how many.
-JI = r"(?<![这近前好头哪])几"
+# 这几年/近几年 say when, and 有好几个/好几年 "several", not how many; but the 好
+# of a verb (抓好几个方面, 办好几件实事) leaves 几 asking.
+JI = r"(?<![这近前头哪])(?<![有了过]好)(?<!^好)几"
 HOW_MANY = rf"(?:多少|{JI})"
 # How long (多长时间, 多久): answered by a span of time in any of its units (1周, 3天).
 DURATION_Q = re.compile(r"多长时间|多久")

@@ -169,3 +169,24 @@ def test_a_year_beyond_the_report_must_be_named_by_the_passage():
     assert states_year("力争到2030年，全市地区生产总值迈上4万亿元新台阶", 2030)
     assert states_year("“十五五”时期主要目标 > 经济增长", 2030) and not states_year("“十四五”时期", 2030)
     assert not states_year("2026年主要预期目标", 2030)
+
+
+def test_a_respective_list_answers_for_the_name_the_question_covers(gov_report):
+    """生产安全事故起数、死亡人数分别下降10.9%、7%: the deaths are the second
+    name (起数 is not asked), though the question shares more words with the
+    first; 城镇、农村… the reverse, the shared words standing last."""
+    from indexer.answers.base import best_paired, paired_names
+
+    report = gov_report("云南省_2026政府工作报告.txt")
+    at = report.index("纵深推进安全生产治本攻坚")
+    sentence = report[at:report.index("。", at) + 1]
+    clause = (sentence.index("生产安全事故"), sentence.index("。"))
+    last = quantities(sentence)[-1]
+    names = paired_names(sentence, clause, last)
+    assert [sentence[a:b] for a, b in names] == ["生产安全事故起数", "死亡人数"]
+    assert best_paired("云南去年生产安全事故死亡人数下降了多少", sentence, names) == {1}
+    assert best_paired("云南去年生产安全事故起数下降了多少", sentence, names) == {0}
+    sent = "城镇、农村居民人均可支配收入分别增长4.5%、6.5%"
+    names = paired_names(sent, (0, len(sent)), quantities(sent)[0])
+    assert best_paired("城镇居民人均可支配收入增长多少", sent, names) == {0}
+    assert best_paired("农村居民人均可支配收入增长多少", sent, names) == {1}

@@ -61,3 +61,26 @@ def test_a_total_is_not_the_few_chosen_and_people_are_not_counted_in_homes(answe
     assert answerer.ask("市科协指导建成了多少个科技工作者之家").answers[0].text == "7家"
     r = answerer.ask("全市有多少人在科技工作者之家工作")
     assert "7家" not in [a.text for a in r.answers]
+
+
+def test_a_named_set_is_answered_by_its_numeral(answerer):
+    """几个服务 asks how many a named set holds: the text's 四个服务, though a
+    Chinese numeral alone is no count; the numeral with its measure word, or
+    with the noun when it has none, up to a closing quote."""
+    from indexer.answers.quantity import named_set_spans
+
+    def spans(q, sent):
+        return [m.group(0) for m in QUANTITY.spans(q, sent)]
+
+    assert spans("几个服务", "坚持“四个服务”职责定位") == ["四个"]
+    assert spans("几张清单", "制定“两清单”") == ["两清单"]
+    assert spans("几强党支部", "涌现出新一批“四强”党支部和优秀党员") == ["四强"]
+    assert spans("几个坚持", "阐明党的建设“十三个坚持”重要思想") == ["十三个"]
+    # Another noun, or only one character of a longer one, names another set.
+    assert spans("几个服务", "落实“两个维护”") == [] and spans("几个服务", "统一服务标准") == []
+    assert named_set_spans("开展了多少次活动", "开展三次活动") == []  # 多少 asks an amount, not a set
+    # End to end on the bundled reports: the set the question names, in the report that names it.
+    r = answerer.ask("中国科协直属机关主题教育中涌现出的是几强党支部")
+    assert r.found and r.answers[0].text == "四强"
+    r = answerer.ask("中国科协党组认为全面从严治党的几个责任还需要不断强化")
+    assert r.found and r.answers[0].text == "两个" and "“两个责任”" in r.answers[0].sentence

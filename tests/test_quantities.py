@@ -155,6 +155,11 @@ def test_what_counts_as_a_quantity_question():
         assert QUANTITY_Q.search(q), q
     for q in ("哪几个城市入选", "头几年的做法", "主要做法有哪些", "会议什么时候召开"):
         assert not QUANTITY_Q.search(q), q
+    # 好几 is "several", unless 好 ends a verb (抓好, 办好): then 几 asks.
+    for q in ("具体要抓好几个方面", "今年要办好几件实事"):
+        assert QUANTITY_Q.search(q) and asked_unit(q), q
+    for q in ("他有好几个孩子", "好几年没有回家", "市里开了好几次会"):
+        assert not QUANTITY_Q.search(q), q
 
 
 @pytest.mark.parametrize("asked, unit, score", [

@@ -312,18 +312,36 @@ def list_item(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[int, int, bo
     a = max(cl[0], sent.rfind("、", cl[0], m.start()) + 1)
     b = sent.find("、", m.end(), cl[1])
     b = cl[1] if b < 0 else b
-    resp = RESPECTIVELY.search(sent, cl[0], cl[1])
-    if resp and resp.end() <= m.start():
-        names = [n.start() for n in re.finditer(r"[^、]+", sent[cl[0]:resp.start()])]
-        values = sent[resp.end():cl[1]].count("、") + 1
-        at = sent.count("、", resp.end(), m.start())
-        if len(names) == values and at < values:
-            start = cl[0] + names[at]
-            end = sent.find("、", start, resp.start())
-            return start, resp.start() if end < 0 else end, True
+    names = paired_names(sent, cl, m)
+    if names:
+        at = sent.count("、", RESPECTIVELY.search(sent, cl[0], cl[1]).end(), m.start())
+        return names[at][0], names[at][1], True
     while a > cl[0] and CONTINUES.match(sent, a):
         a = max(cl[0], sent.rfind("、", cl[0], a - 1) + 1)
     return a, b, False
+
+
+def paired_names(sent: str, cl: tuple[int, int], m: re.Match) -> list[tuple[int, int]]:
+    """The names a 分别 list in clause ``cl`` pairs with its figures, in
+    order, when the figure ``m`` is one of them; else []."""
+    resp = RESPECTIVELY.search(sent, cl[0], cl[1])
+    if not resp or resp.end() > m.start():
+        return []
+    names = [(cl[0] + n.start(), cl[0] + n.end()) for n in re.finditer(r"[^、]+", sent[cl[0]:resp.start()])]
+    values = sent[resp.end():cl[1]].count("、") + 1
+    at = sent.count("、", resp.end(), m.start())
+    return names if len(names) == values and at < values else []
+
+
+def best_paired(query: str, sent: str, names: list[tuple[int, int]]) -> set[int]:
+    """Which of a 分别 list's names the question names: those whose
+    character pairs it holds the largest share of. 生产安全事故起数、死亡人数
+    分别下降10.9%、7%: 生产安全事故死亡人数 is the second (起数 is not asked);
+    城镇、农村居民收入分别增长: 城镇居民收入 is the first (农村 is not asked)."""
+    qgrams = bigrams(query)
+    cover = [len(bigrams(sent[a:b]) & qgrams) / (len(bigrams(sent[a:b])) or 1) for a, b in names]
+    top = max(cover, default=0.0)
+    return {i for i, c in enumerate(cover) if c == top}
 
 
 def counted_noun(query: str, objects: dict[str, float]) -> str:
@@ -478,6 +496,10 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 # words of the other items are about their own figures.
                 item_at = list_item(sent, cl, m)
                 item = sent[item_at[0]:item_at[1]]
+                if item_at[2]:
+                    names = paired_names(sent, cl, m)
+                    if names.index(item_at[:2]) not in best_paired(query, sent, names):
+                        continue  # the figure of another name in a 分别 list
                 if counted:
                     # A clause that opens with its figure (…3项科技创新成果获得二等奖，4项获得三等奖)
                     # counts what the clause before it named.

@@ -17,11 +17,12 @@ Usage::
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from ..quantities import (CN_DIGITS, DURATION, QUANTITY_Q, RATE_UNITS, TIME_UNITS, UNIT_SET, asked_unit, holds_asked_quantity,
+from ..quantities import (CN_DIGITS, DURATION, JI, QUANTITY_Q, RATE_UNITS, TIME_UNITS, UNIT_SET, asked_unit, holds_asked_quantity,
                           quantities, unit_score)
 from ..scope import ScopeMatch
 from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
@@ -87,6 +88,52 @@ def ordinal_pattern(query: str) -> re.Pattern | None:
     return re.compile(rf"第(?P<num>\d+|[{CN_DIGITS}]+)(?P<unit>{tail})")
 
 
+# 几个服务, 几张清单, 几强党支部 ask how many a named set holds: the text names it
+# with a Chinese numeral (四个服务, 两清单, “四强”党支部), which alone is no count.
+NAMED_SET_Q = re.compile(rf"{JI}(?P<rest>[\u4e00-\u9fff]{{1,5}})")
+SET_NUMERAL = "一二两三四五六七八九十"
+# Not 一: a set of one is seldom asked after, and 一 stands inside words (统一服务, 进一步).
+SET_NUMBER = re.compile(rf"(?<![{SET_NUMERAL}第])(?!一)[{SET_NUMERAL}]{{1,2}}")
+
+
+@functools.lru_cache(maxsize=64)
+def _named_set(query: str) -> tuple[str, str] | None:
+    """The measure word and the noun after 几 (几张清单 → 张, 清单; 几强党支部 → "", 强党支部)."""
+    m = NAMED_SET_Q.search(query)
+    if m is None:
+        return None
+    rest = re.split(r"[的了吗呢是有在和与]", m.group("rest"))[0]
+    unit, noun = (rest[0], rest[1:]) if rest[:1] in UNIT_SET else ("", rest)
+    return (unit, noun) if noun else None
+
+
+def named_set_spans(query: str, sentence: str) -> list[re.Match]:
+    """Where ``sentence`` names the set a 几 question asks about: a Chinese
+    numeral followed by the asked measure word or not, then as much of the
+    noun as the question has (two characters at least, unless the noun is
+    one), a closing quote allowed inside (“四强”党支部). The span is the
+    numeral with its measure word (四个), or with the noun when there is
+    none, up to a closing quote (两清单, 四强)."""
+    spec = _named_set(query)
+    if spec is None:
+        return []
+    unit, noun = spec
+    shortest = min(2, len(noun))
+    span = re.compile(rf"(?P<num>[{SET_NUMERAL}]{{1,2}})(?P<unit>{re.escape(unit) if unit else '(?!)'})?\S*")
+    out = []
+    for m in SET_NUMBER.finditer(sentence):
+        at = m.end()
+        has_unit = bool(unit) and sentence.startswith(unit, at)
+        at += len(unit) if has_unit else 0
+        following = sentence[at:at + len(noun) + 2]
+        repeated = len(os.path.commonprefix([following.replace("”", ""), noun]))
+        if repeated < shortest:
+            continue
+        end = at if has_unit else at + len(following[:repeated + following[:repeated + 1].count("”")].split("”")[0])
+        out.append(span.match(sentence, m.start(), end))
+    return out
+
+
 def right_kind(query: str, sent: str, m: re.Match) -> bool:
     """Whether the quantity ``m`` in ``sent`` is of the kind asked: the value,
     not a milestone passed, a starting point or (for a level) a growth."""
@@ -119,7 +166,9 @@ class Quantity(Kind):
         ordinal = ordinal_pattern(query)
         if ordinal is not None:
             return list(ordinal.finditer(sentence))
-        return [m for m in quantities(sentence, _asked(query)[0]) if right_kind(query, sentence, m)]
+        found = [m for m in quantities(sentence, _asked(query)[0]) if right_kind(query, sentence, m)]
+        starts = {m.start() for m in found}
+        return found + [m for m in named_set_spans(query, sentence) if m.start() not in starts]
 
     def score(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Candidate]:
         return score_spans(ctx, query, hits, match, lambda sent: self.spans(query, sent))
