@@ -235,10 +235,10 @@ def _sources(root: Path) -> dict[str, list]:
 
 
 def _unchanged(root: Path, prev: Manifest, params: ChunkParams, model: str | None,
-               embedder: Embedder | None) -> bool:
-    """True when the live version was built from exactly this corpus, with
-    these settings, this model and this code. Reads only files whose stat
-    signature differs from the recorded one."""
+               embedder: Embedder | None, now: dict[str, list]) -> bool:
+    """True when the live version was built from exactly this corpus (``now``:
+    its files' stat signatures), with these settings, this model and this
+    code. Reads only files whose stat signature differs from the recorded one."""
     if not _same_passages(root, prev, params):
         return False
     if embedder is not None and embedder.info.fingerprint != prev.model_fingerprint:
@@ -246,7 +246,6 @@ def _unchanged(root: Path, prev: Manifest, params: ChunkParams, model: str | Non
     if embedder is None and model is not None and model != prev.model_name:
         return False
     recorded = prev.sources
-    now = _sources(root)
     if not isinstance(recorded, dict) or set(recorded) != set(now):
         return False
     for rel, sig in now.items():
@@ -307,7 +306,8 @@ def build_index(
     with store.build_lock():
         cleaned = store.clean()
         prev = store.current_manifest()
-        if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder):
+        signatures = _sources(root)
+        if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder, signatures):
             return _no_change_report(store, prev, cleaned, t0)
     if embedder is None and model is None and not rebuild:
         model = prev.model_name if prev else None
@@ -316,11 +316,12 @@ def build_index(
         # and the passages and keyword indexes are written, which is most of
         # an update that adds one report to a large archive.
         pending = pool.submit(Embedder, model or BUILTIN_NAME, settings=settings) if embedder is None else embedder
-        # Archives first, so the files they hold are in the signatures below.
-        unpack_dropped(root)
-        # Signatures first: a file that changes while it is being loaded then
+        # Archives first, so the files they hold are in the signatures. Signatures
+        # before loading: a file that changes while it is being loaded then
         # differs from its record, and the next build reads it again.
-        signatures = _sources(root)
+        if any(rel.lower().endswith(".zip") for rel in signatures):
+            unpack_dropped(root)
+            signatures = _sources(root)
         from . import ocr
 
         # Scanned pages are read during loading; the build's progress shows them.

@@ -147,9 +147,11 @@ class IndexVersion:
     def read_vectors(self) -> np.ndarray:
         return np.load(self.file("vectors.npy"), mmap_mode=None)
 
-    def verify(self) -> None:
-        """Check every file against the manifest's checksums."""
+    def verify(self, only: tuple[str, ...] | None = None) -> None:
+        """Check every file (or ``only`` these) against the manifest's checksums."""
         for rel, digest in (self.manifest.files or {}).items():
+            if only is not None and rel not in only:
+                continue
             p = self.path / rel
             if not p.exists():
                 raise IndexCorrupt(f"索引文件缺失：{rel}。请运行 python -m indexer build --rebuild 重建索引。")
@@ -412,7 +414,8 @@ class EmbeddedStore:
         if prev is None or prev.manifest.model_fingerprint != fingerprint:
             return {}
         try:
-            prev.verify()
+            # Only the two files read here: hashing the whole version cost 0.4 s at 40,000 passages.
+            prev.verify(only=("chunks.jsonl", "vectors.npy"))
             rows, vecs = prev.rows_by_key(), prev.read_vectors()
         except Exception:  # a damaged old version only costs us the cache
             log.warning("previous index version unreadable; embedding everything again")
