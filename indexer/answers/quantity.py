@@ -119,7 +119,7 @@ def named_set_spans(query: str, sentence: str) -> list[re.Match]:
         return []
     unit, noun = spec
     shortest = min(2, len(noun))
-    span = re.compile(rf"(?P<num>[{SET_NUMERAL}]{{1,2}})(?P<unit>{re.escape(unit) if unit else '(?!)'})?\S*")
+    span = re.compile(rf"(?P<num>[{SET_NUMERAL}]{{1,2}})(?P<unit>{re.escape(unit)})?\S*")
     out = []
     for m in SET_NUMBER.finditer(sentence):
         at = m.end()
@@ -129,8 +129,8 @@ def named_set_spans(query: str, sentence: str) -> list[re.Match]:
         repeated = len(os.path.commonprefix([following.replace("”", ""), noun]))
         if repeated < shortest:
             continue
-        end = at if has_unit else at + len(following[:repeated + following[:repeated + 1].count("”")].split("”")[0])
-        out.append(span.match(sentence, m.start(), end))
+        named = "" if has_unit else following.split("”")[0][:repeated]
+        out.append(span.match(sentence, m.start(), at + len(named)))
     return out
 
 
