@@ -127,7 +127,6 @@ def test_readme_module_table_matches_the_package():
 EXEMPT = {
     "indexer/derived.py": "exercised by test_converting.py, test_pdf.py, test_formats.py (conversions, OCR cached per test)",
     "indexer/errors.py": "no behaviour of its own: exception classes, their messages checked where raised",
-    "indexer/exporting.py": "tested with the quote basket it exports, in test_basket.py",
     "indexer/extraction.py": "no behaviour of its own: the dataclass the format readers fill",
     "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
     "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
