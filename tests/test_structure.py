@@ -131,8 +131,6 @@ EXEMPT = {
     "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
     "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
     "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
-    "indexer/store/embedded.py": "exercised by test_building.py and test_store_base.py (versions, locks, corruption)",
-    "indexer/store/seekdb.py": "exercised by every seekdb-marked test (the seekdb_url fixture starts it)",
 }
 
 
