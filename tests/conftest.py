@@ -134,6 +134,16 @@ def small_corpus(tmp_path):
     return root
 
 
+@pytest.fixture
+def office(small_corpus, tmp_path, embedder):
+    """An office server over small_corpus (data in tmp_path/data) on the
+    session's model, with the staff of office_users.py: an admin; li reads
+    默认; zhao reads and wang edits 纪检, which holds the secret report."""
+    from office_users import make_office, staff
+
+    return staff(make_office(small_corpus, tmp_path / "data", embedder))
+
+
 @pytest.fixture(scope="session")
 def city_answerer(tmp_path_factory, embedder):
     """A made-up city's work report in the 公文 form (web-page dateline, figures

@@ -1,7 +1,8 @@
 """The documents the format tests make (a module of helpers, not of tests):
 Word reports written by python-docx, a report with a ruled table printed to
-PDF by LibreOffice, a saved government web page, zips, and the check that
-every passage's offsets are exact."""
+PDF by LibreOffice, a saved government web page, zips, the check that
+every passage's offsets are exact, and a quote of a report sentence (the
+basket and export tests)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import docx
 
 from indexer.chunking import chunk_document
 from indexer.converting import convert
+from indexer.exporting import Quote
 
 
 def word_report(title: str, heading: str, body: str, table: list[list[str]] | None = None,
@@ -97,3 +99,13 @@ def _zip(entries: list[tuple[str | zipfile.ZipInfo, bytes]]) -> bytes:
 
 
 BODY = "全市科协系统坚持以习近平新时代中国特色社会主义思想为指导，深入贯彻落实党的二十大精神，团结引领广大科技工作者建功立业。"
+
+
+QUOTED = "一是办好科普活动。带动全市3981个单位开展18153项全域科普活动，推广“学习强国”平台。"
+
+
+def quote(text: str = QUOTED, start: int = 3, doc: str = "a.txt", **kw) -> Quote:
+    """A quote of ``text`` at ``start`` of ``doc`` (QUOTED stands at 3, after "前言\\n"), from the
+    science association's report unless ``title``/``section`` say otherwise."""
+    return Quote(text, kw.pop("title", "市科协年度工作报告"), kw.pop("section", "二、推进全域科普"), doc, start,
+                 start + len(text), **kw)

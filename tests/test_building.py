@@ -1,20 +1,19 @@
-"""Index builds: incremental updates, model identity, atomic versions, crashes, locks."""
+"""Index builds: incremental updates on either store, model identity, builds
+with nothing to do, an update equal to a full build. (Versions, locks,
+crashes and clean-up of the index folder: test_store_embedded.py.)"""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from indexer.building import build_index
-from indexer.config import Settings
-from indexer.errors import BuildLocked, IndexCorrupt, ModelMismatch
+from indexer.errors import ModelMismatch
 from indexer.retrieval import Searcher
 from indexer.store.embedded import IndexStore
 
@@ -78,78 +77,6 @@ def test_build_with_another_model_via_cli(small_corpus, tmp_path):
     assert r.returncode == 0 and json.loads(r.stdout)["hits"]
 
 
-def _answers(index: Path, embedder) -> list:
-    s = Searcher.open(index, embedder=embedder)
-    return [[(h.chunk.doc, h.chunk.start) for h in s.search(q, k=3)] for q in ("科普活动", "谈心谈话", "党组会议")]
-
-
-@pytest.mark.slow  # builds killed in subprocesses, each loading the model
-def test_killed_builds_leave_the_old_index_answering(small_corpus, tmp_path, embedder):
-    """SIGKILL a rebuild at many moments; the live version must stay intact."""
-    index = tmp_path / "index"
-    build_index(small_corpus, index, embedder=embedder)
-    before = _answers(index, embedder)
-    version = IndexStore(index).current_name()
-    for i in range(12):
-        (small_corpus / f"extra{i}.txt").write_text(f"补充材料{i}\n" + "科技志愿服务活动。" * 40, encoding="utf-8")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    survived = 0
-    for delay in (0.5, 2, 4, 6, 7, 8, 9, 10, 11, 12, 14, 16):
-        p = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(small_corpus), "--index", str(index),
-                              "--rebuild", "--quiet"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if p.poll() is not None:
-            break  # the build finished before this kill point
-        p.send_signal(signal.SIGKILL)
-        p.wait()
-        store = IndexStore(index)
-        store.current().verify()  # checksums of whatever version is live
-        if store.current_name() == version:
-            assert _answers(index, embedder) == before
-        survived += 1
-    assert survived >= 3
-    # Whatever the kills left behind goes with the next cleanup; the live version stays.
-    live = IndexStore(index).current_name()
-    r = subprocess.run([sys.executable, "-m", "indexer", "build", "--clean", "--index", str(index)],
-                       capture_output=True, text=True, cwd=REPO)
-    assert r.returncode == 0, r.stderr
-    left = [p.name for p in (index / "versions").iterdir()]
-    assert live in left and len(left) <= 2 and not any(n.startswith(".tmp-") for n in left), left
-    assert IndexStore(index).current_name() == live and not list(index.glob(".CURRENT.*"))
-    IndexStore(index).current().verify()
-
-
-def test_second_build_is_refused_while_one_runs(small_corpus, tmp_path, embedder):
-    index = tmp_path / "index"
-    store = IndexStore(index)
-    with store.build_lock():
-        with pytest.raises(BuildLocked, match="另一个构建正在进行"):
-            build_index(small_corpus, index, embedder=embedder)
-
-
-def test_corrupted_index_is_reported_with_the_fix(small_corpus, tmp_path, embedder):
-    index = tmp_path / "index"
-    build_index(small_corpus, index, embedder=embedder)
-    vec = IndexStore(index).current().file("vectors.npy")
-    data = bytearray(vec.read_bytes())
-    data[-8:] = b"\x00" * 8
-    vec.write_bytes(bytes(data))
-    with pytest.raises(IndexCorrupt, match="--rebuild"):
-        Searcher.open(index, embedder=embedder)
-    r = subprocess.run([sys.executable, "-m", "indexer", "search", "科普", "--index", str(index)],
-                       capture_output=True, text=True, cwd=REPO)
-    assert r.returncode == 2 and "已损坏" in r.stderr and "Traceback" not in r.stderr
-    # a rebuild repairs it
-    build_index(small_corpus, index, embedder=embedder, rebuild=True)
-    assert Searcher.open(index, embedder=embedder).search("科普", k=1)
-
-
-def test_missing_index_message(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "indexer", "search", "科普", "--index", str(tmp_path / "none")],
-                       capture_output=True, text=True, cwd=REPO)
-    assert r.returncode == 2 and "python -m indexer build" in r.stderr
-
-
 def test_no_change_build_writes_nothing_and_loads_no_model(small_corpus, tmp_path, embedder, monkeypatch):
     import indexer.building
 
@@ -183,51 +110,6 @@ def test_no_change_build_writes_nothing_and_loads_no_model(small_corpus, tmp_pat
 
     assert not build_index(small_corpus, index, embedder=embedder, params=ChunkParams(200, 40)).no_change
     assert not build_index(small_corpus, index, embedder=embedder, rebuild=True).no_change
-
-
-def test_leftovers_of_killed_builds_are_cleaned(small_corpus, tmp_path, embedder):
-    """What a build killed at each stage leaves: a scratch folder, a pointer
-    file, and a complete version renamed into place that never went live."""
-    import shutil
-
-    index = tmp_path / "index"
-    build_index(small_corpus, index, embedder=embedder)
-    store = IndexStore(index)
-    live = store.current_name()
-    before = _answers(index, embedder)
-
-    def plant():
-        (index / "versions" / ".tmp-dead0001").mkdir()
-        (index / "versions" / ".tmp-dead0001" / "vectors.npy").write_bytes(b"x" * 1000)
-        (index / ".CURRENT.dead0001").write_text("v-never\n", encoding="utf-8")
-        time.sleep(0.01)
-        shutil.copytree(index / "versions" / live, index / "versions" / "v29991231-235959-orphan")
-
-    plant()
-    r = subprocess.run([sys.executable, "-m", "indexer", "build", "--clean", "--index", str(index)],
-                       capture_output=True, text=True, cwd=REPO)
-    assert r.returncode == 0 and r.stdout.startswith("已清理 3 项"), r.stdout + r.stderr
-    assert sorted(p.name for p in (index / "versions").iterdir()) == [live]
-    assert list(index.glob(".CURRENT.*")) == [] and store.current_name() == live
-    assert _answers(index, embedder) == before
-    r = subprocess.run([sys.executable, "-m", "indexer", "build", "--clean", "--index", str(index)],
-                       capture_output=True, text=True, cwd=REPO)
-    assert r.stdout.strip() == "没有需要清理的残留。"
-    plant()  # the next build, even one with nothing to do, cleans too
-    report = build_index(small_corpus, index, embedder=embedder)
-    assert report.no_change and len(report.cleaned) == 3 and "已清理中断的构建留下的 3 项" in report.summary()
-    assert sorted(p.name for p in (index / "versions").iterdir()) == [live]
-
-
-def test_number_of_kept_versions_is_a_setting(small_corpus, tmp_path, embedder):
-    index = tmp_path / "index"
-    names = []
-    for i in range(5):
-        (small_corpus / "c.txt").write_text(f"补充报告{i}\n开展活动{i}次。\n", encoding="utf-8")
-        names.append(build_index(small_corpus, index, embedder=embedder, settings=Settings(keep_versions=3)).version)
-    assert sorted(p.name for p in (index / "versions").iterdir()) == sorted(names[-3:])
-    assert IndexStore(index, keep_versions=1).clean() == sorted(names[-3:-1])
-    assert [p.name for p in (index / "versions").iterdir()] == [names[-1]]
 
 
 def test_update_reads_only_changed_files_and_equals_a_full_build(tmp_path, embedder, monkeypatch):

@@ -1,8 +1,9 @@
 """The office server's library, with the real model and real indexes: two
 knowledge bases, a reader who must not see the other's document asking the
 question only it answers, an editor's upload reaching that knowledge base's
-readers only, the hash-chained audit log, throttling, idle sessions,
-history and feedback exported as a question set; and the users/audit CLI."""
+readers only, the hash-chained audit log and the audit CLI, a knowledge base
+without documents. (Accounts, grants, history: test_accounts.py,
+test_knowledge.py, test_feedback.py.)"""
 
 from __future__ import annotations
 
@@ -11,18 +12,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from office_users import PASSWORDS, SECRET, SECRET_Q, UPLOADED, make_office, staff
+from office_users import PASSWORDS, SECRET_Q, UPLOADED
 
 REPO = Path(__file__).resolve().parent.parent
-
-@pytest.fixture
-def office(small_corpus, tmp_path, embedder):
-    return staff(make_office(small_corpus, tmp_path / "data", embedder))
 
 
 def test_reader_cannot_reach_another_knowledge_base(office):
@@ -107,60 +103,6 @@ def test_audit_chain_detects_an_edited_line_and_the_cli_says_so(office, tmp_path
     assert office.audit.verify().broken_at == 3
     bad = subprocess.run(cli + ["verify"], cwd=REPO, env=env, capture_output=True, text=True)
     assert bad.returncode != 0 and "第 3 条" in bad.stderr
-
-
-def test_throttling_sessions_and_disabled_users(small_corpus, tmp_path):
-    from indexer.accounts import MAX_FAILURES, AccountError, Accounts, LoginError
-
-    office = make_office(small_corpus, tmp_path / "data")
-    acc = office.accounts
-    assert acc.single_user() and not acc.has_admin()
-    with pytest.raises(AccountError, match="至少"):
-        acc.add("li", "reader", "short")
-    acc.add("li", "reader", PASSWORDS["li"])
-    stored = sqlite3.connect(tmp_path / "data" / "office.sqlite").execute("SELECT hash FROM users").fetchone()[0]
-    assert stored.startswith("$argon2id$") and PASSWORDS["li"] not in stored
-    for _ in range(MAX_FAILURES):
-        with pytest.raises(LoginError, match="不正确"):
-            office.login("li", "not-the-password")
-    with pytest.raises(LoginError, match="次数过多"):
-        office.login("li", PASSWORDS["li"])  # the right password no longer helps for a while
-
-    acc.add("zhao", "reader", PASSWORDS["zhao"])
-    user, token = office.login("zhao", PASSWORDS["zhao"])
-    assert acc.session_user(token) == user
-    time.sleep(0.3)
-    assert Accounts(acc.path, session_minutes=0.002).session_user(token) is None  # 0.12 s idle
-    _, token = office.login("zhao", PASSWORDS["zhao"])
-    acc.set_disabled("zhao")
-    assert acc.session_user(token) is None
-    with pytest.raises(LoginError):
-        office.login("zhao", PASSWORDS["zhao"])
-
-
-def test_history_and_feedback_export_as_a_question_set(office):
-    from indexer.feedback import FeedbackError
-
-    zhao, _ = office.login("zhao", PASSWORDS["zhao"])
-    li, _ = office.login("li", PASSWORDS["li"])
-    good, _ = office.ask(zhao, "纪检", SECRET_Q)
-    bad, _ = office.ask(zhao, "纪检", "给予党纪政务处分多少人")
-    office.ask(zhao, "纪检", "没有反馈的问题")
-    assert [a.q for a in office.history.recent("zhao")] == ["没有反馈的问题", "给予党纪政务处分多少人", SECRET_Q]
-    assert office.history.recent("li") == []
-    with pytest.raises(FeedbackError):
-        office.history.feedback(good, "li", "useful")  # not li's question
-    office.history.feedback(good, "zhao", "useful", "正是要找的数字")
-    office.history.feedback(bad, "zhao", "wrong", "应该是\n142人")
-    lines = [json.loads(line) for line in office.history.export_jsonl().splitlines()]
-    assert len(lines) == 2
-    first, second = lines
-    # The benchmark's fields, from real answers: the evidence is the report's own sentence.
-    assert {k: first[k] for k in ("q", "doc", "type", "answer")} == {
-        "q": SECRET_Q, "doc": "jijian.txt", "type": "quantity", "answer": "137件"}
-    assert first["evidence"] in SECRET and "137件" in first["evidence"] and first["verdict"] == "有用"
-    assert second["review"] is True and second["answer"] == "" and second["comment"] == "应该是 142人"
-    assert [json.loads(x)["q"] for x in office.history.export_jsonl("wrong").splitlines()] == ["给予党纪政务处分多少人"]
 
 
 def test_a_new_knowledge_base_without_documents_says_so(office):

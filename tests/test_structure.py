@@ -125,18 +125,7 @@ def test_readme_module_table_matches_the_package():
 # else under indexer/ has tests/test_<name>.py (test_store_<name>.py for
 # indexer/store, test_answers_<name>.py for indexer/answers).
 EXEMPT = {
-    "indexer/accounts.py": "exercised through the office in test_office.py (logins, throttling) and test_office_cli.py",
-    "indexer/derived.py": "exercised by test_converting.py, test_pdf.py, test_formats.py (conversions, OCR cached per test)",
     "indexer/errors.py": "no behaviour of its own: exception classes, their messages checked where raised",
-    "indexer/exporting.py": "tested with the quote basket it exports, in test_basket.py",
-    "indexer/extraction.py": "no behaviour of its own: the dataclass the format readers fill",
-    "indexer/feedback.py": "exercised through the office in test_office.py (history and feedback export)",
-    "indexer/knowledge.py": "exercised through the office in test_office.py (grants, knowledge bases)",
-    "indexer/localdb.py": "no behaviour of its own: opens the SQLite files test_basket.py and test_office.py use",
-    "indexer/ocr.py": "exercised end to end by test_formats.py (a scanned PDF page answered)",
-    "indexer/service.py": "exercised end to end by test_app.py (the app's engine)",
-    "indexer/store/embedded.py": "exercised by test_building.py and test_store_base.py (versions, locks, corruption)",
-    "indexer/store/seekdb.py": "exercised by every seekdb-marked test (the seekdb_url fixture starts it)",
 }
 
 
