@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -171,18 +172,26 @@ def test_passages_and_keywords_are_written_while_the_model_loads(small_corpus, t
     pending: Future = Future()
     seen: list[str] = []
 
+    def staged_files() -> set[str]:
+        try:
+            return {p.name for p in (index / "versions").glob(".tmp-*/*")}
+        except OSError:  # a scratch folder appearing or going while listed
+            return set()
+
     def hand_over_when_staged():
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not pending.done():
-            staged = [p for p in (index / "versions").glob(".tmp-*/*")] if (index / "versions").is_dir() else []
-            names = {p.name for p in staged}
-            if {"chunks.jsonl", "bm25_words", "bm25_chars"} <= names:
-                seen.extend(sorted(names))
-                pending.set_result(embedder)
-                return
-            time.sleep(0.005)
-        if not pending.done():
-            pending.set_exception(AssertionError("the build waited for the model before writing passages"))
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                names = staged_files()
+                if {"chunks.jsonl", "bm25_words", "bm25_chars"} <= names:
+                    seen.extend(sorted(names))
+                    pending.set_result(embedder)
+                    return
+                time.sleep(0.005)
+        finally:
+            # Never leave the build waiting: whatever happened here fails the test instead.
+            if not pending.done():
+                pending.set_exception(AssertionError("the build waited for the model before writing passages"))
 
     threading.Thread(target=hand_over_when_staged, daemon=True).start()
     report = build_from_documents(load_corpus(small_corpus).documents, index, pending)
