@@ -1,8 +1,9 @@
 """The documents the format tests make (a module of helpers, not of tests):
 Word reports written by python-docx, a report with a ruled table printed to
 PDF by LibreOffice, a saved government web page, zips, the check that
-every passage's offsets are exact, and a quote of a report sentence (the
-basket and export tests)."""
+every passage's offsets are exact, a quote of a report sentence (the
+basket and export tests), and the two short reports small indexes are built
+from (the store and failure tests)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ import docx
 from indexer.chunking import chunk_document
 from indexer.converting import convert
 from indexer.exporting import Quote
+
+TWO_REPORTS = {
+    "a.txt": "市科协年度工作报告\n一、推进全域科普\n带动全市3981个单位开展18153项全域科普活动。\n",
+    "b.txt": "市科技局党组工作报告\n（一）强化理论学习\n专题研究意识形态工作4次。\n",
+}
+
+
+def two_reports(corpus) -> None:
+    """Write :data:`TWO_REPORTS` into the folder ``corpus`` (made if missing)."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in TWO_REPORTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
 
 
 def word_report(title: str, heading: str, body: str, table: list[list[str]] | None = None,

@@ -21,6 +21,7 @@ import pytest
 from indexer import cli
 from indexer.building import build_index
 from indexer.store.embedded import IndexStore
+from documents import two_reports
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,10 +34,7 @@ def built(tmp_path_factory, embedder):
     """A small live index to be protected, built once; each test gets a copy."""
     root = tmp_path_factory.mktemp("built")
     corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("市科协年度工作报告\n一、推进全域科普\n带动全市3981个单位开展18153项全域科普活动。\n",
-                                  encoding="utf-8")
-    (corpus / "b.txt").write_text("市科技局党组工作报告\n（一）强化理论学习\n专题研究意识形态工作4次。\n", encoding="utf-8")
+    two_reports(corpus)
     build_index(corpus, root / "index", embedder=embedder)
     return root
 

@@ -23,6 +23,7 @@ from indexer.errors import BuildLocked, DiskFull, IndexCorrupt, IndexMissing, In
 from indexer.retrieval import Searcher
 from indexer.store.base import text_key
 from indexer.store.embedded import EmbeddedStore, IndexStore, estimate_bytes, storage_error
+from documents import two_reports
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -151,10 +152,7 @@ def two_versions(tmp_path_factory, embedder):
     """A small index built twice (the second time with one more report): each test works on a copy."""
     root = tmp_path_factory.mktemp("two-versions")
     corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("市科协年度工作报告\n一、推进全域科普\n带动全市3981个单位开展18153项全域科普活动。\n",
-                                  encoding="utf-8")
-    (corpus / "b.txt").write_text("市科技局党组工作报告\n（一）强化理论学习\n专题研究意识形态工作4次。\n", encoding="utf-8")
+    two_reports(corpus)
     first = build_index(corpus, root / "index", embedder=embedder).version
     (corpus / "c.txt").write_text("市科协办公室工作总结\n一、服务保障\n完成公文处理520件，组织会议服务66场。\n",
                                   encoding="utf-8")
