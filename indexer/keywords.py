@@ -106,10 +106,15 @@ def _idf32(df: np.ndarray, n: int) -> np.ndarray:
     return np.array([values.get(int(v), 0.0) for v in df], dtype=np.float32)
 
 
+def _length_norm(dl: np.ndarray) -> np.ndarray:
+    """BM25's k of each passage, k1 * (1 - b + b * length / mean length), in float64 as bm25s computes it."""
+    dl = dl.astype(np.int64)
+    return K1 * ((1 - B) + B * dl / (dl.mean() if len(dl) else 1.0))
+
+
 def _saturation(tf: sp.csr_matrix) -> np.ndarray:
     """BM25's term-frequency part of every stored (passage, term) entry, in float64 as bm25s computes it."""
-    dl = np.asarray(tf.sum(axis=1)).ravel().astype(np.int64)
-    norm = K1 * ((1 - B) + B * dl / (dl.mean() if len(dl) else 1.0))
+    norm = _length_norm(np.asarray(tf.sum(axis=1)).ravel())
     rows = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
     return tf.data / (norm[rows] + tf.data)
 
@@ -160,8 +165,7 @@ def _recovered_counts(r, lengths: np.ndarray) -> sp.csr_matrix | None:
     csc = sp.csc_matrix((sc["data"].astype(np.float64), sc["indices"], sc["indptr"]), shape=(n, len(sc["indptr"]) - 1))
     idf = _idf32(np.diff(sc["indptr"]), n).astype(np.float64)
     cols = np.repeat(np.arange(csc.shape[1]), np.diff(csc.indptr))
-    dl = lengths.astype(np.int64)
-    k = K1 * ((1 - B) + B * dl / dl.mean())
+    k = _length_norm(lengths)
     s = csc.data
     with np.errstate(divide="ignore", invalid="ignore"):
         tf = s * k[csc.indices] / (idf[cols] - s)

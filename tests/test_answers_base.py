@@ -182,11 +182,11 @@ def test_a_respective_list_answers_for_the_name_the_question_covers(gov_report):
     sentence = report[at:report.index("。", at) + 1]
     clause = (sentence.index("生产安全事故"), sentence.index("。"))
     last = quantities(sentence)[-1]
-    names = paired_names(sentence, clause, last)
-    assert [sentence[a:b] for a, b in names] == ["生产安全事故起数", "死亡人数"]
+    names, at = paired_names(sentence, clause, last)
+    assert [sentence[a:b] for a, b in names] == ["生产安全事故起数", "死亡人数"] and at == 1
     assert best_paired("云南去年生产安全事故死亡人数下降了多少", sentence, names) == {1}
     assert best_paired("云南去年生产安全事故起数下降了多少", sentence, names) == {0}
     sent = "城镇、农村居民人均可支配收入分别增长4.5%、6.5%"
-    names = paired_names(sent, (0, len(sent)), quantities(sent)[0])
+    names, _ = paired_names(sent, (0, len(sent)), quantities(sent)[0])
     assert best_paired("城镇居民人均可支配收入增长多少", sent, names) == {0}
     assert best_paired("农村居民人均可支配收入增长多少", sent, names) == {1}

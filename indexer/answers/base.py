@@ -312,25 +312,25 @@ def list_item(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[int, int, bo
     a = max(cl[0], sent.rfind("、", cl[0], m.start()) + 1)
     b = sent.find("、", m.end(), cl[1])
     b = cl[1] if b < 0 else b
-    names = paired_names(sent, cl, m)
+    names, at = paired_names(sent, cl, m)
     if names:
-        at = sent.count("、", RESPECTIVELY.search(sent, cl[0], cl[1]).end(), m.start())
         return names[at][0], names[at][1], True
     while a > cl[0] and CONTINUES.match(sent, a):
         a = max(cl[0], sent.rfind("、", cl[0], a - 1) + 1)
     return a, b, False
 
 
-def paired_names(sent: str, cl: tuple[int, int], m: re.Match) -> list[tuple[int, int]]:
+def paired_names(sent: str, cl: tuple[int, int], m: re.Match) -> tuple[list[tuple[int, int]], int]:
     """The names a 分别 list in clause ``cl`` pairs with its figures, in
-    order, when the figure ``m`` is one of them; else []."""
+    order, and the place of the figure ``m`` among them; ([], -1) when it
+    is in no such list."""
     resp = RESPECTIVELY.search(sent, cl[0], cl[1])
     if not resp or resp.end() > m.start():
-        return []
+        return [], -1
     names = [(cl[0] + n.start(), cl[0] + n.end()) for n in re.finditer(r"[^、]+", sent[cl[0]:resp.start()])]
     values = sent[resp.end():cl[1]].count("、") + 1
     at = sent.count("、", resp.end(), m.start())
-    return names if len(names) == values and at < values else []
+    return (names, at) if len(names) == values and at < values else ([], -1)
 
 
 def best_paired(query: str, sent: str, names: list[tuple[int, int]]) -> set[int]:
@@ -497,8 +497,8 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 item_at = list_item(sent, cl, m)
                 item = sent[item_at[0]:item_at[1]]
                 if item_at[2]:
-                    names = paired_names(sent, cl, m)
-                    if names.index(item_at[:2]) not in best_paired(query, sent, names):
+                    names, at = paired_names(sent, cl, m)
+                    if at not in best_paired(query, sent, names):
                         continue  # the figure of another name in a 分别 list
                 if counted:
                     # A clause that opens with its figure (…3项科技创新成果获得二等奖，4项获得三等奖)

@@ -431,23 +431,20 @@ class EmbeddedStore:
         """Write the passages and their keyword indexes into a scratch
         version; :meth:`_Staged.publish` adds the vectors and commits it.
         Nothing is left behind when the block ends without publishing."""
-        needed = estimate_bytes(chunks, self._dim_guess())
+        live = self.files.current_or_none()
+        # The room is checked before the model is loaded: the live version's width, else the built-in model's.
+        needed = estimate_bytes(chunks, int(live.manifest.model.dim) if live and live.manifest.model else 384)
         with contextlib.ExitStack() as stack:
             try:
                 self.files.versions.mkdir(parents=True, exist_ok=True)
                 self._check_room(needed)
                 tmp = stack.enter_context(self.files.new_version())
-                prev = None if rebuild else self.files.current_or_none()
+                prev = None if rebuild else live
                 write_chunks(tmp / "chunks.jsonl", chunks, prev.chunk_lines() if prev else None)
                 self._keywords(chunks, keys, prev).save(tmp)
             except OSError as exc:
                 raise storage_error(exc, self.root, needed) or exc
             yield _Staged(self, tmp, chunks)
-
-    def _dim_guess(self) -> int:
-        # The room check runs before the model is loaded: the live version's width, else the built-in model's.
-        m = self.current_manifest()
-        return int(m.model.dim) if m and m.model else 384
 
     def _check_room(self, needed: int) -> None:
         if shutil.disk_usage(self.files.versions).free < needed:
@@ -486,18 +483,17 @@ class _Staged:
 
     def publish(self, vectors: np.ndarray, manifest: Manifest, *, rebuild: bool) -> str:
         # Every vector is given, so ``rebuild`` changes nothing here.
-        needed = int(2.2 * vectors.nbytes) + 64 * 1024
+        total = estimate_bytes(self.chunks, vectors.shape[1])  # what the message says a version needs
         try:
-            self.store._check_room(needed)
+            self.store._check_room(int(2.2 * vectors.nbytes) + 64 * 1024)  # the passages are written already
             np.save(self.tmp / "vectors.npy", vectors)
             vindex, vinfo = build_vector_index(vectors)
             write_index(vindex, self.tmp / "dense.faiss")
             return self.store.files.commit(self.tmp, replace(manifest, vector_index=vinfo)).name
         except OSError as exc:
-            raise storage_error(exc, self.store.root, estimate_bytes(self.chunks, vectors.shape[1])) or exc
+            raise storage_error(exc, self.store.root, total) or exc
         except RuntimeError as exc:
             # FAISS reports a failed write as a RuntimeError carrying the C error text.
             if "No space left" in str(exc):
-                err = storage_error(OSError(28, str(exc)), self.store.root, estimate_bytes(self.chunks, vectors.shape[1]))
-                raise DiskFull(err.args[0]) from exc
+                raise DiskFull(storage_error(OSError(28, str(exc)), self.store.root, total).args[0]) from exc
             raise
