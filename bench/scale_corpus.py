@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -298,11 +299,38 @@ def peak_rss_mb() -> float:
     return 0.0
 
 
+def copy_into(index: str | Path, url: str) -> int:
+    """Publish the live version of the index folder ``index`` as a version of
+    the OceanBase store ``url``: its passages, vectors and manifest, nothing
+    embedded again. Returns the passages copied."""
+    from indexer.store import open_store
+    from indexer.store.base import text_key
+
+    version = open_store(index).files.current()
+    chunks = version.read_chunks()
+    target = open_store(url)
+    with target.build_lock():
+        target.write(chunks, [text_key(c.embedding_text()) for c in chunks], version.read_vectors(),
+                     version.manifest, rebuild=True)
+    return len(chunks)
+
+
+def _probe_row(index: str, rounds: int, env: dict) -> dict:
+    probe = subprocess.run([sys.executable, "-m", "bench.scale_corpus", "probe", index, "--rounds", str(rounds)],
+                           cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    return json.loads(probe.stdout.strip().splitlines()[-1])
+
+
 def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shape = SHORT, rounds: int = 10,
-            log=print) -> list[dict]:
+            oceanbase: Callable[[int], str] | None = None, log=print) -> list[dict]:
     """For each size: generate, build with the CLI (a fresh process, as an
     operator would), then add one document and rebuild, then a no-change
-    build; then hybrid query p50/p95 (warm) and peak RSS of a searching process."""
+    build; then hybrid query p50/p95 (warm) and peak RSS of a searching process.
+
+    ``oceanbase``: a database URL per size. The same passages and vectors
+    are then copied into it (``load_s``), and one more document added, a
+    no-change build and the queries are measured there too (rows with
+    ``store`` = ``oceanbase``)."""
     from indexer.store import open_store
 
     workdir = Path(workdir)
@@ -320,8 +348,7 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
         generate(n + 1, corpus, seed=seed, shape=shape, start=n)
         add_s, add_out = _cli(["build", "--corpus", str(corpus), "--index", str(index)], env)
         same_s, _ = _cli(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"], env)
-        probe = subprocess.run([sys.executable, "-m", "bench.scale_corpus", "probe", str(index), "--rounds", str(rounds)],
-                               cwd=REPO, env=env, capture_output=True, text=True, check=True)
+        probe = _probe_row(str(index), rounds, env)
         # The precision is the CLI's choice (PARTYQA_PRECISION, else by the CPU), recorded in the manifest.
         row = {"documents": n, "passages": manifest.counts["chunks"], "build_s": round(build_s, 1),
                "precision": manifest.model.precision if manifest.model else "",
@@ -330,9 +357,23 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
                "manifest_kb": round(sum(p.stat().st_size for p in live.glob("manifest*")) / 1024, 1),
                "add_one_s": round(add_s, 1),
                "add_one_report": next((x for x in add_out.splitlines() if "新计算向量" in x), ""),
-               "no_change_s": round(same_s, 2), **json.loads(probe.stdout.strip().splitlines()[-1]), "cpu": cpu()}
+               "no_change_s": round(same_s, 2), **probe, "cpu": cpu(), "store": "embedded"}
         rows.append(row)
         log(f"  {row}")
+        if oceanbase is not None:
+            url = oceanbase(n)
+            t = time.perf_counter()
+            copied = copy_into(index, url)
+            load_s = time.perf_counter() - t
+            generate(n + 2, corpus, seed=seed, shape=shape, start=n + 1)
+            add_s, add_out = _cli(["build", "--corpus", str(corpus), "--store", url], env)
+            same_s, _ = _cli(["build", "--corpus", str(corpus), "--store", url, "--quiet"], env)
+            ob = {"documents": n, "passages": copied, "store": "oceanbase", "load_s": round(load_s, 1),
+                  "add_one_s": round(add_s, 1),
+                  "add_one_report": next((x for x in add_out.splitlines() if "新计算向量" in x), ""),
+                  "no_change_s": round(same_s, 2), **_probe_row(url, rounds, env), "cpu": cpu()}
+            rows.append(ob)
+            log(f"  {ob}")
     return rows
 
 
@@ -350,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("sizes", type=int, nargs="+")
     m.add_argument("--workdir", required=True)
     m.add_argument("--json", dest="json_out")
+    m.add_argument("--oceanbase", nargs="?", const="", default=None, metavar="URL",
+                   help="同时测 OceanBase：给出库地址，或不给地址而在本机启动 seekdb")
     pr = sub.add_parser("probe", help="（内部）在新进程中测检索")
     pr.add_argument("index")
     pr.add_argument("--rounds", type=int, default=10)
@@ -357,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.cmd == "generate":
         print(len(generate(a.n, a.out, seed=a.seed, shape=FULL if a.full else SHORT)))
     elif a.cmd == "measure":
-        rows = measure(a.sizes, a.workdir)
+        from .stores import oceanbase_databases
+
+        with oceanbase_databases(Path(a.workdir) / "seekdb", a.oceanbase) as url_for:
+            rows = measure(a.sizes, a.workdir, oceanbase=url_for)
         if a.json_out:
             Path(a.json_out).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     else:

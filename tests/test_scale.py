@@ -103,3 +103,31 @@ def test_adding_one_report_to_1000_embeds_only_its_passages(tmp_path, embedder, 
     third = build_index(corpus, index, embedder=embedder)
     assert third.no_change and third.embedded == 0 and third.version == second.version
     assert sorted(p.name for p in (index / "versions").iterdir()) == versions
+
+
+@pytest.mark.slow
+def test_an_index_copied_into_oceanbase_searches_alike_and_adds_one(tmp_path, embedder, seekdb_url):
+    from bench.scale_corpus import copy_into
+    from indexer.building import build_index
+    from indexer.retrieval import Searcher
+    from indexer.store import open_store
+
+    corpus, index, url = tmp_path / "corpus", tmp_path / "index", seekdb_url["url"]("scalecopy")
+    generate(40, corpus, seed=3, shape=SMALL)
+    built = build_index(corpus, index, embedder=embedder)
+    assert copy_into(index, url) == built.chunks
+    folder, ob = Searcher.open(index, embedder=embedder), Searcher.open(url, embedder=embedder)
+    assert ob.snapshot.count() == built.chunks
+    asked = 0
+    for doc in sorted({c.doc for c in folder.snapshot.all_chunks()}):
+        found = re.search(r"[^。\n]*\d[^。\n]*。", (corpus / doc).read_text(encoding="utf-8").split("\n", 2)[2])
+        if found and asked < 5:
+            asked += 1
+            assert ob.search(found.group(), k=1)[0].chunk.doc == folder.search(found.group(), k=1)[0].chunk.doc
+    assert asked == 5
+
+    # The copy carries the vectors: adding one report there embeds only its passages.
+    [new] = generate(41, corpus, seed=3, shape=SMALL, start=40)
+    added = build_index(corpus, url, embedder=embedder)
+    assert added.added == [new.relative_to(corpus).as_posix()] and added.reused == built.chunks
+    assert added.embedded == open_store(url).current_manifest().documents[added.added[0]]["chunks"]

@@ -1,0 +1,174 @@
+"""Which precision embeds fastest on this machine without losing quality:
+measured once per CPU, model, torch and thread count, and remembered.
+
+CPU flags say what can run, not what is fastest or what keeps the ranking.
+So ``auto`` times every precision the CPU runs natively (bf16 only with
+AVX512-BF16 or AMX; emulated bf16 is many times slower) on a fixed sample
+of report passages, drops those whose vectors stray from fp32's, and keeps
+the fastest of the rest. The first load of a model on a machine pays a few
+seconds for it; later loads read ``<cache>/precision.json``.
+
+Why a cosine floor and not "within 0.005 hit@1": dynamic int8 keeps cosine
+0.984 to fp32 and CMRC's dense hit@1 within 0.002, yet on the bundled
+reports it lost 0.145 dense hit@1 and on the gov reports up to 0.19 (one
+quick benchmark with ``PARTYQA_PRECISION=int8``): reports of one genre
+differ by little, so small errors reorder them. bf16 keeps cosine 0.99997.
+
+Usage::
+
+    from indexer.precision import choose
+    m = choose(st_model, "passage: ", fingerprint, cache_dir)   # st_model in fp32
+    m.precision, m.passages_per_s, m.rejected                   # "bf16", {...}, ("int8",)
+    model = convert(st_model, m.precision)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Vectors below this mean cosine to fp32 reorder same-genre reports (see above).
+MIN_COSINE = 0.995
+CACHE_FILE = "precision.json"
+
+
+def cpu_has_bf16() -> bool:
+    """bf16 matmuls are fast only with native support (AVX512-BF16 or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def candidates() -> list[str]:
+    """The precisions worth timing here: fp32 first (the reference)."""
+    return ["fp32", "bf16", "int8"] if cpu_has_bf16() else ["fp32", "int8"]
+
+
+def convert(model, precision: str):
+    """A copy of the fp32 sentence-transformers ``model`` in ``precision``
+    (``fp32`` returns the model itself); ``int8`` is per-channel dynamic
+    quantisation of the Linear layers."""
+    import torch
+
+    if precision == "fp32":
+        return model
+    if precision == "bf16":
+        return copy.deepcopy(model).to(torch.bfloat16)
+    if precision == "int8":
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao deprecation notices
+            return torch.ao.quantization.quantize_dynamic(
+                model, qconfig_spec={torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+    raise ValueError(precision)
+
+
+def sample_passages() -> list[str]:
+    """24 passages of the bundled reports, about 240 characters each (a build's passage length)."""
+    text = resources.files("indexer").joinpath("data/precision_sample.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What ``auto`` chose on one machine, and why."""
+
+    precision: str
+    passages_per_s: dict[str, float] = field(default_factory=dict)  # every candidate timed
+    cosine_to_fp32: dict[str, float] = field(default_factory=dict)
+    rejected: tuple[str, ...] = ()  # below MIN_COSINE
+    machine: str = ""
+    measured_at: str = ""
+
+
+def machine_key(fingerprint: str) -> str:
+    """What the choice depends on: the CPU and its flags, torch, threads, the model."""
+    import torch
+
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")),
+                platform.processor() or "unknown")
+    flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
+    wanted = sorted(f for f in flags if f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16",
+                                              "amx_int8", "avx_vnni"))
+    return f"{name} [{' '.join(wanted)}] torch {torch.__version__} threads {torch.get_num_threads()} model {fingerprint}"
+
+
+def measure(model, prompt: str, texts: list[str] | None = None) -> Measurement:
+    """Time each candidate on ``texts`` (the bundled sample), twice,
+    interleaved so that machine noise hits all alike; best of two."""
+    texts = texts or sample_passages()
+    models = {p: convert(model, p) for p in candidates()}
+
+    def encode(m) -> np.ndarray:
+        v = np.asarray(m.encode(texts, prompt=prompt or None, batch_size=8, convert_to_numpy=True,
+                                show_progress_bar=False), dtype=np.float32)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)  # in fp32, as the embedder does
+
+    for m in models.values():
+        m.encode(texts[:4], prompt=prompt or None, batch_size=4, show_progress_bar=False)  # first calls pick kernels
+    best: dict[str, float] = {}
+    vectors: dict[str, np.ndarray] = {}
+    for round_ in range(2):
+        for p, m in models.items():
+            t = time.perf_counter()
+            v = encode(m)
+            best[p] = min(best.get(p, float("inf")), time.perf_counter() - t)
+            vectors.setdefault(p, v)
+        if round_ == 0:  # a rejected precision needs no second timing
+            cosine = {p: float((v * vectors["fp32"]).sum(1).mean()) for p, v in vectors.items()}
+            rejected = tuple(p for p in models if cosine[p] < MIN_COSINE)
+            models = {p: m for p, m in models.items() if p not in rejected}
+    speed = {p: round(len(texts) / s, 2) for p, s in best.items()}
+    choice = max(models, key=lambda p: speed[p])
+    return Measurement(choice, speed, {p: round(c, 5) for p, c in cosine.items()}, rejected,
+                       measured_at=datetime.now().isoformat(timespec="seconds"))
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def choose(model, prompt: str, fingerprint: str, cache: Path | None) -> Measurement:
+    """The remembered choice for this machine and model, else a new
+    measurement (kept in ``cache`` when it can be written)."""
+    key = machine_key(fingerprint)
+    path = Path(cache) / CACHE_FILE if cache else None
+    known = _read(path) if path else {}
+    if key in known:
+        try:
+            return Measurement(**{**known[key], "rejected": tuple(known[key].get("rejected", ())), "machine": key})
+        except TypeError:  # written by another version of this module
+            pass
+    t = time.perf_counter()
+    m = Measurement(**{**asdict(measure(model, prompt)), "machine": key})
+    log.info("precision auto: %s chosen in %.1fs (passages/s %s, cosine to fp32 %s, rejected %s) on %s",
+             m.precision, time.perf_counter() - t, m.passages_per_s, m.cosine_to_fp32, m.rejected or "none", key)
+    if path:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            known = {**_read(path), key: {k: v for k, v in asdict(m).items() if k != "machine"}}
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, path)  # a reader sees the old file or the new one, never half
+        except OSError:
+            log.warning("could not remember the precision choice in %s; it is measured again next time", path)
+    return m

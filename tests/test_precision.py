@@ -1,0 +1,88 @@
+"""``auto`` precision: measured on this machine with the real model, the
+choice remembered per CPU and model, never one that strays from fp32."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from indexer import precision
+from indexer.config import Settings
+from indexer.embedding import Embedder
+
+
+@pytest.fixture(scope="module")
+def fp32():
+    return Embedder(precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def measured(fp32):
+    return precision.measure(fp32.model, fp32.passage_prompt)
+
+
+@pytest.mark.slow
+def test_measurement_times_native_precisions_and_keeps_the_fastest_faithful_one(measured):
+    assert set(measured.passages_per_s) == set(precision.candidates())
+    assert ("bf16" in measured.passages_per_s) == precision.cpu_has_bf16()
+    faithful = [p for p in measured.passages_per_s if measured.cosine_to_fp32[p] >= precision.MIN_COSINE]
+    assert measured.precision == max(faithful, key=measured.passages_per_s.get)
+    assert measured.cosine_to_fp32["fp32"] == pytest.approx(1.0, abs=1e-5)
+    # The built-in model loses same-genre rankings in dynamic int8 (bench: reports dense hit@1
+    # 0.667 -> 0.522), and the cosine floor is what keeps auto from choosing it.
+    assert "int8" in measured.rejected and measured.cosine_to_fp32["int8"] < precision.MIN_COSINE
+    assert measured.precision != "int8"
+
+
+def test_without_native_bf16_bf16_is_not_a_candidate(monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
+    assert precision.candidates() == ["fp32", "int8"]
+
+
+MEASURED = precision.Measurement("bf16", {"fp32": 24.0, "bf16": 63.0, "int8": 66.0},
+                                 {"fp32": 1.0, "bf16": 0.99997, "int8": 0.985}, ("int8",))
+
+
+def test_the_choice_is_remembered_per_machine_and_model(tmp_path, monkeypatch):
+    calls = []
+    measured = MEASURED
+
+    def counted(model, prompt, texts=None):
+        calls.append(1)
+        return measured
+
+    monkeypatch.setattr(precision, "measure", counted)
+    first = precision.choose(None, "passage: ", "model-a", tmp_path)
+    again = precision.choose(None, "passage: ", "model-a", tmp_path)
+    assert len(calls) == 1 and again == first and first.precision == measured.precision
+    stored = json.loads((tmp_path / precision.CACHE_FILE).read_text(encoding="utf-8"))
+    assert list(stored) == [precision.machine_key("model-a")]
+    assert "model-a" in first.machine and first.machine.startswith(precision.machine_key("model-a").split(" [")[0])
+    precision.choose(None, "passage: ", "model-b", tmp_path)  # another model: measured again
+    assert len(calls) == 2 and len(json.loads((tmp_path / precision.CACHE_FILE).read_text())) == 2
+
+
+def test_an_unwritable_cache_still_gives_a_choice(tmp_path, monkeypatch):
+    monkeypatch.setattr(precision, "measure", lambda model, prompt, texts=None: MEASURED)
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert precision.choose(None, "passage: ", "m", blocked).precision == "bf16"
+
+
+@pytest.mark.slow
+def test_embedder_auto_uses_the_measured_choice_and_matches_fp32(tmp_path, fp32):
+    auto = Embedder(settings=Settings(cache=tmp_path))
+    assert auto.measurement is not None and auto.precision == auto.measurement.precision
+    assert auto.info.precision == auto.precision
+    assert (tmp_path / precision.CACHE_FILE).exists()
+    texts = precision.sample_passages()[:6]
+    cos = (auto.encode_passages(texts) * fp32.encode_passages(texts)).sum(1)
+    assert np.all(cos > 0.99)
+
+
+def test_an_explicit_precision_is_not_measured(tmp_path):
+    e = Embedder(precision="fp32", settings=Settings(cache=tmp_path))
+    assert e.measurement is None and not (tmp_path / precision.CACHE_FILE).exists()
+    assert Embedder(settings=Settings(cache=tmp_path, precision="fp32")).measurement is None
