@@ -108,8 +108,8 @@ def run_bench(opts: Options) -> int:
     settings = Settings.from_env()  # precision and caches, as the CLI and the app read them
     embedder = Embedder(settings=settings)
     res: dict = {"quick": quick, "model": embedder.info.__dict__, "chunking": ChunkParams().__dict__,
-                 "quality": {}, "machine": {"cpus": os.cpu_count()}}
-    log(f"model {embedder.info.name} precision {embedder.precision}")
+                 "quality": {}, "machine": {"cpus": os.cpu_count(), "device": embedder.device}}
+    log(f"model {embedder.info.name} precision {embedder.precision} device {embedder.device}")
     # How auto chose on this machine (None when PARTYQA_PRECISION set it).
     res["precision_choice"] = asdict(embedder.measurement) if embedder.measurement else {
         "precision": embedder.precision, "set_by": "PARTYQA_PRECISION"}
@@ -123,7 +123,7 @@ def run_bench(opts: Options) -> int:
     # Reports of one genre are where a lossy precision shows (int8 loses more here than on CMRC).
     log("quality: reports, dense per precision")
     res["precision_quality_reports"] = precision_quality(reports, embedder, log,
-                                                         tuple(timed_precisions(quick)))
+                                                         tuple(timed_precisions(quick, embedder.device)))
     # The held-out report sets reuse the reports index; the first keeps its old JSON key.
     held: dict[str, list[dict]] = {}
     for name, path in REPORT_HELDOUT_SETS:
@@ -166,7 +166,8 @@ def run_bench(opts: Options) -> int:
         cmrc_set = load_cmrc(cmrc, limit_paragraphs=60 if quick else None)
         res["quality"]["cmrc2018-dev"] = evaluate_retrievers(cmrc_set, work, embedder, nano_engine=engine, log=log)
         if not quick:
-            res["precision_quality"] = precision_quality(cmrc_set, embedder, log)
+            res["precision_quality"] = precision_quality(cmrc_set, embedder, log,
+                                                         tuple(timed_precisions(False, embedder.device)))
         phases.done("cmrc")
     else:
         log(f"CMRC file not found (shared folder: {shared}); skipped")
@@ -175,7 +176,7 @@ def run_bench(opts: Options) -> int:
     texts = [c.embedding_text() for c in chunk_documents(reports.docs)]
     if quick:
         texts = texts[:48]
-    res["speed"] = embedding_speed(texts, timed_precisions(quick), embedder, log)
+    res["speed"] = embedding_speed(texts, timed_precisions(quick, embedder.device), embedder, log)
     res["fidelity"] = token_fidelity([c.text for c in chunk_documents(reports.docs)], embedder)
     phases.done("speed")
 

@@ -22,16 +22,19 @@ import numpy as np
 
 from indexer.chunking import chunk_documents
 from indexer.embedding import Embedder
-from indexer.precision import cpu_has_bf16
+from indexer.precision import candidates, cpu_has_bf16
 
 from .datasets import QuestionSet
 from .metrics import rank_metrics
 
 
-def timed_precisions(quick: bool) -> list[str]:
-    """Precisions whose speed is measured: all three in the full run; in the
-    quick run only those the CPU runs natively (emulated bf16 took over half
-    an hour of a quick run on a CPU without bf16)."""
+def timed_precisions(quick: bool, device: str = "cpu") -> list[str]:
+    """Precisions whose speed is measured: on a CPU all three in the full
+    run, in the quick run only those it runs natively (emulated bf16 took
+    over half an hour of a quick run on a CPU without bf16); on a GPU those
+    it supports."""
+    if device.startswith("cuda"):
+        return candidates(device)
     if not quick or cpu_has_bf16():
         return ["fp32", "bf16", "int8"]
     return ["fp32", "int8"]
@@ -44,19 +47,23 @@ def bert_flops(token_lengths: list[int], H=384, L=12, FF=1536) -> float:
         total += 2 * t * (4 * H * H + 2 * H * FF) * L + 4 * t * t * H * L
     return total
 
-def matmul_peak(dtype_name: str, sizes: tuple[int, ...] = (1024, 2048, 3072), reps: int = 5) -> float:
-    """Best matrix-multiply FLOP/s over a few square sizes, same threads as the model."""
+def matmul_peak(dtype_name: str, sizes: tuple[int, ...] = (1024, 2048, 3072), reps: int = 5,
+                device: str = "cpu") -> float:
+    """Best matrix-multiply FLOP/s over a few square sizes on ``device``, same threads as the model."""
     import torch  # only here: the rest of the bench needs no torch of its own
 
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype_name]
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     best = 0.0
     for n in sizes:
-        a = torch.randn(n, n).to(dtype)
-        b = torch.randn(n, n).to(dtype)
+        a = torch.randn(n, n).to(device=device, dtype=dtype)
+        b = torch.randn(n, n).to(device=device, dtype=dtype)
         torch.matmul(a, b)
+        sync()
         for _ in range(reps):
             t = time.perf_counter()
             torch.matmul(a, b)
+            sync()  # a GPU returns before it has multiplied
             best = max(best, 2 * n ** 3 / (time.perf_counter() - t))
     return best
 
@@ -81,7 +88,7 @@ def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, lo
             vecs[name] = np.asarray(fn(texts), dtype=np.float32)
             best[name] = min(best.get(name, float("inf")), time.perf_counter() - t)
     # Only precisions timed here: an emulated bf16 matmul is as slow as emulated bf16 embedding.
-    peaks = {p: matmul_peak(p) for p in ("fp32", "bf16") if p in precisions}
+    peaks = {p: matmul_peak(p, device=model.device) for p in ("fp32", "bf16") if p in precisions}
     out = {"passages": len(texts), "tokens": int(sum(tokens)), "model_gflop": round(flops / 1e9, 2),
            "matmul_peak_gflops": {p: round(v / 1e9, 1) for p, v in peaks.items()}, "engines": {}}
     ref = vecs.get("fp32")

@@ -1,7 +1,7 @@
 """Command line: ``python -m indexer <command>``.
 
     python -m indexer chunks [--corpus corpus] [--json]
-    python -m indexer build  [--corpus corpus] [--index index | --store URL] [--model M] [--rebuild] [--quiet]
+    python -m indexer build  [--corpus corpus] [--index index | --store URL] [--model M] [--device D] [--rebuild] [--quiet]
     python -m indexer build --clean                  (only remove what killed builds left behind)
     python -m indexer search QUERY [--index index | --store URL] [-k 5] [--mode hybrid|dense|keyword] [--json]
     python -m indexer search --batch FILE --json      (one output line per input line, blank ones too)
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import errno
 import json
 import logging
@@ -30,7 +31,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import CHUNK_OVERLAP, CHUNK_SIZE, Settings, log_file
+from .config import CHUNK_OVERLAP, CHUNK_SIZE, DEVICE, Settings, log_file
 from .errors import PartyQAError, UsageError
 
 EXIT_ERROR = 2
@@ -295,6 +296,12 @@ def _chinese_argparse():
         argparse._, argparse.ngettext = saved
 
 
+def _device(value: str) -> str:
+    if not DEVICE.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"应为 auto、cpu、cuda 或 cuda:编号，而不是“{value}”")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     with _chinese_argparse():
         return _build_parser()
@@ -319,6 +326,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--corpus", default="corpus")
     _store_opts(sp)
     sp.add_argument("--model", default=None, help="sentence-transformers 模型名或本地文件夹；默认内置 multilingual-e5-small")
+    sp.add_argument("--device", type=_device, default=None, help="在哪里计算向量：auto（有 GPU 用 GPU，默认）、cpu、cuda")
     sp.add_argument("--rebuild", action="store_true", help="丢弃旧索引，全部重新计算")
     sp.add_argument("--quiet", action="store_true", help="不显示进度条；只输出构建报告")
     sp.add_argument("--clean", action="store_true",
@@ -423,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     log = logging.getLogger("indexer")
     try:
         args.settings = Settings.from_env()
+        if getattr(args, "device", None):
+            args.settings = dataclasses.replace(args.settings, device=args.device)
         return args.func(args)
     except PartyQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ Variables (README, 部署 and 模型):
 ``PARTYQA_MODEL``          the app's model (the built-in one when unset)
 ``PARTYQA_AUTO_BUILD``     1: the app keeps the index up with its corpus
 ``PARTYQA_PRECISION``      what ``auto`` precision means (measured once per machine)
+``PARTYQA_DEVICE``         where the model runs: ``auto`` (a GPU when torch sees one), ``cpu``, ``cuda``
 ``PARTYQA_CACHE``          converted models, seekdb's shim, the log
 ``PARTYQA_LOG``            the log file
 ``PARTYQA_KEEP_VERSIONS``  index versions a build keeps (2)
@@ -37,6 +38,7 @@ Variables (README, 部署 and 模型):
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -68,6 +70,7 @@ STORE_ENV = "PARTYQA_STORE"
 PASSWORD_ENV = "PARTYQA_SEEKDB_PASSWORD"
 KEEP_ENV = "PARTYQA_KEEP_VERSIONS"
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
+DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 
 
 def is_url(spec: str | os.PathLike) -> bool:
@@ -135,6 +138,7 @@ class Settings:
     model: str | None = None
     auto_build_set: bool | None = None  # PARTYQA_AUTO_BUILD as given; None: by the kind of store
     precision: str | None = None  # what ``auto`` resolves to; None: measured (indexer.precision)
+    device: str = "auto"  # where the model runs; auto: the first GPU torch sees, else the CPU
     cache: Path = field(default_factory=_os_cache)
     log: Path = field(default_factory=lambda: _os_cache() / "partyqa.log")
     derived_cache: Path | None = None  # None: ``<cache>/derived``
@@ -157,6 +161,9 @@ class Settings:
         precision = None if precision == "auto" else precision
         if precision is not None and precision not in PRECISIONS[1:]:
             raise SettingsError(f"环境变量 PARTYQA_PRECISION 应为 {'、'.join(PRECISIONS[1:])} 之一，当前为“{precision}”")
+        device = env.get("PARTYQA_DEVICE", "").strip() or "auto"
+        if not DEVICE.fullmatch(device):
+            raise SettingsError(f"环境变量 PARTYQA_DEVICE 应为 auto、cpu、cuda 或 cuda:编号，当前为“{device}”")
         return cls(
             corpus=Path(env.get("PARTYQA_CORPUS", "corpus")),
             store=store,
@@ -165,6 +172,7 @@ class Settings:
             model=env.get("PARTYQA_MODEL") or None,
             auto_build_set=auto,
             precision=precision,
+            device=device,
             cache=default_cache(env),
             log=log_file(env),
             derived_cache=Path(env["PARTYQA_DERIVED_CACHE"]) if env.get("PARTYQA_DERIVED_CACHE") else None,

@@ -106,6 +106,19 @@ def resolve_precision(precision: str, auto: str | None = None) -> str:
     return precision
 
 
+def resolve_device(device: str) -> str:
+    """``auto``: the first GPU torch sees, else the CPU. A GPU asked for and
+    not there is said at once, not found out half-way through a build."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise SettingsError(f"本机没有可用的 GPU（torch 看不到 CUDA 设备），不能用 {device} 计算向量。"
+                            "去掉 --device 或环境变量 PARTYQA_DEVICE 即在 CPU 上计算。")
+    return device
+
+
 class Embedder:
     """A loaded sentence-transformers model with query/passage prompts.
 
@@ -113,10 +126,12 @@ class Embedder:
     ranking, measured once on this machine (:mod:`indexer.precision`: bf16
     where the CPU has native bf16, else fp32 for the built-in model);
     ``int8`` is per-channel dynamic quantisation of the Linear layers.
+    ``device``: ``cpu``, ``cuda`` or ``auto`` (the default, from
+    ``settings``: a GPU when torch sees one).
     ``settings``: what ``auto`` means and where the built-in model is kept."""
 
     def __init__(self, model: str = BUILTIN_NAME, *, precision: str = "auto", threads: int | None = None,
-                 settings: Settings | None = None):
+                 device: str | None = None, settings: Settings | None = None):
         self.settings = settings = settings or Settings()
         _offline()
         import torch
@@ -127,8 +142,12 @@ class Embedder:
         torch.set_num_threads(threads or os.cpu_count() or 1)
         self.name = model or BUILTIN_NAME
         target = resolve_model(self.name, settings.cache)
+        self.device = resolve_device(device or settings.device)
+        self.precision = resolve_precision(precision, settings.precision)
+        if self.precision == "int8" and self.device != "cpu":
+            raise SettingsError("int8 精度只能在 CPU 上运行；在 GPU 上请用 auto、fp32 或 bf16。")
         try:
-            self.model = SentenceTransformer(str(target), device="cpu", local_files_only=True)
+            self.model = SentenceTransformer(str(target), device=self.device, local_files_only=True)
         except Exception as exc:
             raise ModelUnavailable(
                 f"无法离线加载模型“{self.name}”。本工具不联网下载模型：请把 sentence-transformers 模型文件夹"
@@ -138,18 +157,17 @@ class Embedder:
         self.query_prompt = prompts.get("query", "")
         self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
         fingerprint = _fingerprint(target)
-        self.precision = resolve_precision(precision, settings.precision)
         self.measurement = None  # how ``auto`` chose, when it measured or remembered
         if self.precision == "auto":
-            self.measurement = choose(self.model, self.passage_prompt, fingerprint, settings.cache)
+            self.measurement = choose(self.model, self.passage_prompt, fingerprint, settings.cache, self.device)
             self.precision = self.measurement.precision
         self.model = convert(self.model, self.precision)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:  # pragma: no cover - every ST model with pooling has one
             dim = int(self.model.encode(["x"]).shape[1])
-        # Precision is not part of the fingerprint: its vectors are
-        # interchangeable with fp32 ones (cosine >= 0.98, measured in bench).
+        # Precision is not part of the fingerprint: bf16 vectors match fp32 ones (cosine
+        # 0.99997) and int8 is only ever chosen by name (see indexer.precision).
         self.info = ModelInfo(self.name, int(dim), fingerprint, self.query_prompt,
                               self.passage_prompt, self.precision)
 

@@ -53,8 +53,13 @@ def cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def candidates() -> list[str]:
-    """The precisions worth timing here: fp32 first (the reference)."""
+def candidates(device: str = "cpu") -> list[str]:
+    """The precisions worth timing on ``device``: fp32 first (the reference).
+    Dynamic int8 runs on the CPU only; a GPU runs bf16 where it supports it."""
+    if device.startswith("cuda"):
+        import torch
+
+        return ["fp32", "bf16"] if torch.cuda.is_bf16_supported() else ["fp32"]
     return ["fp32", "bf16", "int8"] if cpu_has_bf16() else ["fp32", "int8"]
 
 
@@ -96,10 +101,12 @@ class Measurement:
     measured_at: str = ""
 
 
-def machine_key(fingerprint: str) -> str:
-    """What the choice depends on: the CPU and its flags, torch, threads, the model."""
+def machine_key(fingerprint: str, device: str = "cpu") -> str:
+    """What the choice depends on: the CPU and its flags (or the GPU), torch, threads, the model."""
     import torch
 
+    if device.startswith("cuda"):
+        return f"{torch.cuda.get_device_name(device)} torch {torch.__version__} model {fingerprint}"
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")),
                 platform.processor() or "unknown")
@@ -109,11 +116,11 @@ def machine_key(fingerprint: str) -> str:
     return f"{name} [{' '.join(wanted)}] torch {torch.__version__} threads {torch.get_num_threads()} model {fingerprint}"
 
 
-def measure(model, prompt: str, texts: list[str] | None = None) -> Measurement:
+def measure(model, prompt: str, texts: list[str] | None = None, device: str = "cpu") -> Measurement:
     """Time each candidate on ``texts`` (the bundled sample), twice,
     interleaved so that machine noise hits all alike; best of two."""
     texts = texts or sample_passages()
-    models = {p: convert(model, p) for p in candidates()}
+    models = {p: convert(model, p) for p in candidates(device)}
 
     def encode(m) -> np.ndarray:
         v = np.asarray(m.encode(texts, prompt=prompt or None, batch_size=8, convert_to_numpy=True,
@@ -147,10 +154,10 @@ def _read(path: Path) -> dict:
         return {}
 
 
-def choose(model, prompt: str, fingerprint: str, cache: Path | None) -> Measurement:
+def choose(model, prompt: str, fingerprint: str, cache: Path | None, device: str = "cpu") -> Measurement:
     """The remembered choice for this machine and model, else a new
     measurement (kept in ``cache`` when it can be written)."""
-    key = machine_key(fingerprint)
+    key = machine_key(fingerprint, device)
     path = Path(cache) / CACHE_FILE if cache else None
     known = _read(path) if path else {}
     if key in known:
@@ -159,7 +166,7 @@ def choose(model, prompt: str, fingerprint: str, cache: Path | None) -> Measurem
         except TypeError:  # written by another version of this module
             pass
     t = time.perf_counter()
-    m = Measurement(**{**asdict(measure(model, prompt)), "machine": key})
+    m = Measurement(**{**asdict(measure(model, prompt, device=device)), "machine": key})
     log.info("precision auto: %s chosen in %.1fs (passages/s %s, cosine to fp32 %s, rejected %s) on %s",
              m.precision, time.perf_counter() - t, m.passages_per_s, m.cosine_to_fp32, m.rejected or "none", key)
     if path:

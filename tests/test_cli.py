@@ -72,3 +72,15 @@ def test_build_cli_reports_and_exit_status_for_skipped(tmp_path):
     r = run_cli("build", "--corpus", str(corpus), "--index", str(tmp_path / "i"))
     assert r.returncode == 3
     assert "已跳过 bad.txt" in r.stdout and "1 篇文档" in r.stdout
+
+
+def test_build_on_a_gpu_that_is_not_there_says_so_and_publishes_nothing(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: test_embedding checks that it is used")
+    r = run_cli("build", "--corpus", "corpus", "--index", str(tmp_path / "index"), "--device", "cuda", "--quiet")
+    assert r.returncode == 2 and "本机没有可用的 GPU" in r.stderr and "Traceback" not in r.stderr
+    assert not any((tmp_path / "index").rglob("manifest*"))
+    r = run_cli("build", "--corpus", "corpus", "--index", str(tmp_path / "index"), "--device", "tpu")
+    assert r.returncode == 2 and "应为 auto、cpu、cuda 或 cuda:编号" in r.stderr

@@ -36,9 +36,11 @@ def test_every_variable_is_read():
            "PARTYQA_PRECISION": "int8", "PARTYQA_CACHE": "/cache", "PARTYQA_LOG": "/l.log",
            "PARTYQA_KEEP_VERSIONS": "3", "PARTYQA_QUERY_THREADS": "2", "PARTYQA_SEEKDB_PASSWORD": "pw",
            "PARTYQA_AUTO_BUILD": "0", "PARTYQA_SESSION_MINUTES": "0.5", "PARTYQA_AUDIT_DAYS": "0",
-           "PARTYQA_CONVERT_TIMEOUT": "120", "PARTYQA_DERIVED_CACHE": "/derived", "PARTYQA_STORE": "/s"}
+           "PARTYQA_CONVERT_TIMEOUT": "120", "PARTYQA_DERIVED_CACHE": "/derived", "PARTYQA_STORE": "/s",
+           "PARTYQA_DEVICE": "cuda:1"}
     s = Settings.from_env(env)
     assert (s.corpus, s.data, s.index, s.model, s.precision) == (Path("/c"), Path("/d"), "/i", "m", "int8")
+    assert s.device == "cuda:1" and Settings.from_env({}).device == "auto"
     assert (s.cache, s.log, s.keep_versions, s.query_threads) == (Path("/cache"), Path("/l.log"), 3, 2)
     assert s.seekdb_password == "pw" and "pw" not in repr(s)  # never in logs
     assert not s.auto_build and s.app_store == "/s" and s.store == "/s"
@@ -159,3 +161,9 @@ def test_importing_the_library_leaves_the_environment_alone():
     r = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["same"] and out["modules"] > 25
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:", "CPU", "cuda:x"])
+def test_a_device_that_is_no_device_is_refused(device):
+    with pytest.raises(SettingsError, match="PARTYQA_DEVICE"):
+        Settings.from_env({"PARTYQA_DEVICE": device})

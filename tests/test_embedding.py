@@ -38,3 +38,23 @@ def test_absent_model_fails_fast_with_instructions():
 def test_folder_that_is_not_a_model(tmp_path):
     with pytest.raises(ModelUnavailable, match="不是 sentence-transformers 模型"):
         Embedder(str(tmp_path))
+
+
+def test_a_gpu_is_used_when_asked_and_there_else_refused_in_chinese(tmp_path):
+    import torch
+
+    from indexer.errors import SettingsError
+
+    cpu = Embedder(precision="fp32", device="cpu")
+    assert cpu.device == "cpu" and cpu.model.device.type == "cpu"
+    if torch.cuda.is_available():
+        gpu = Embedder(precision="fp32", device="cuda")
+        assert gpu.model.device.type == "cuda" and Embedder(precision="fp32").device == "cuda"
+        texts = ["科技工作者之家", "三会一课"]
+        assert np.all((gpu.encode_passages(texts) * cpu.encode_passages(texts)).sum(1) > 0.999)
+        with pytest.raises(SettingsError, match="int8 精度只能在 CPU 上运行"):
+            Embedder(precision="int8", device="cuda")
+    else:
+        assert Embedder(precision="fp32").device == "cpu"  # auto: the CPU when torch sees no GPU
+        with pytest.raises(SettingsError, match="本机没有可用的 GPU"):
+            Embedder(device="cuda")
