@@ -158,8 +158,10 @@ def city_answerer(tmp_path_factory, embedder):
         "2026年江城市政府工作报告\n——2026年1月20日在江城市第十届人民代表大会第五次会议上\n"
         "一、2025年工作回顾\n数字经济提速。全市算力规模突破190Eflops，骨干网带宽达到400Gbps，建成5G基站3.2万个。\n"
         "生态环境持续改善，PM2.5平均浓度降至28.5微克每立方米，空气质量优良天数比率达到92.3%。\n"
+        "五年来，开放通道拓展，口岸货运通关能力从3800万吨提升至8000万吨，中江铁路累计运输货物超7400万吨。\n"
         "文旅融合发展，旅居江城成为城市名片，全年接待游客6200万人次。\n"
-        "二、2026年主要任务\n推进城市更新，改造老旧小区120个。\n", encoding="utf-8")
+        "二、2026年主要任务\n推进城市更新，改造老旧小区120个。\n"
+        "到2030年，森林覆盖率保持稳定，细颗粒物年平均浓度不高于23微克/立方米。\n", encoding="utf-8")
     build_index(root / "corpus", root / "index", embedder=embedder)
     return Answerer(Searcher.open(root / "index", embedder=embedder))
 

@@ -42,6 +42,24 @@ def test_latin_units_and_any_letter_case(city_answerer):
         assert r.found and r.answers[0].text == expected, (q, r.message, [a.text for a in r.answers])
 
 
+def test_a_share_is_answered_by_a_percentage_or_not_at_all(city_answerer):
+    """覆盖率 asks a percentage: the concentration stated beside it
+    (23微克/立方米) does not answer it; a 比率 that is stated is answered."""
+    for q in ("江城到2030年森林覆盖率要达到多少", "江城森林覆盖率要达到多少"):
+        r = city_answerer.ask(q)
+        assert not r.found and r.answers == [], (q, [a.text for a in r.answers])
+    assert city_answerer.ask("江城空气质量优良天数比率是多少").answers[0].text == "92.3%"
+
+
+def test_a_figure_of_another_clause_does_not_answer(city_answerer):
+    """The railway's figure is the five-year total of its own clause; the
+    port's 8000万吨 beside it is not the railway's one-year figure."""
+    r = city_answerer.ask("江城2025年中江铁路运输货物多少万吨")
+    assert not r.found and r.answers == [], [a.text for a in r.answers]
+    assert city_answerer.ask("江城口岸货运通关能力提升到了多少").answers[0].text == "8000万吨"
+    assert city_answerer.ask("江城中江铁路这五年累计运输货物多少").answers[0].text == "超7400万吨"
+
+
 def test_which_one_in_a_series_is_answered_by_its_ordinal(answerer):
     from indexer.answers.quantity import ordinal_pattern
 

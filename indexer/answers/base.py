@@ -64,6 +64,10 @@ NOT_OBJECT = re.compile(rf"^(?:{PLAN_WORDS.pattern}|{RESULT_WORDS.pattern}|{THIS
                         r"哪[几些种类个方]*种?|哪几|什么|怎样|如何|哪里)$")
 
 
+# What separates the clauses of a sentence: a figure answers with its own clause's words.
+CLAUSE_MARKS = "，,：:；;"
+
+
 @dataclass(frozen=True)
 class AnswerParams:
     """Weights and floors of answer extraction and abstention: the answer
@@ -457,7 +461,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
         far = far_years(match, doc_year)
         for ss, se in sentences(text):
             sent = text[ss:se]
-            clauses = ([(m.start(), m.end()) for m in re.finditer(r"[^，,：:；;]+", sent)] if by_clause
+            clauses = ([(m.start(), m.end()) for m in re.finditer(f"[^{CLAUSE_MARKS}]+", sent)] if by_clause
                        else [(0, len(sent))])
             shares = {t: mention_share(sent, t) for t in objects}
             if editions:
@@ -479,7 +483,15 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead) or spans_years(lead + sent))
             if not all(states_year(h.chunk.section + lead + sent, y) for y in far):
                 continue  # 到2030年 asked of a 2026 report: only a passage naming 2030 (or 十五五) speaks of it
-            for m in spans(sent):
+            found = spans(sent)
+            # Clauses that name the object and state a figure of their own: the
+            # object's figure is there, not in a clause about something else.
+            # (The asked unit, 万吨, names no object: every figure's clause has it.)
+            subject = [t for t in objects if not any(t in f.group(0) for f in found)]
+            own_figure = {i for i, (a, b) in enumerate(clauses)
+                          if any(a <= f.start() < b for f in found)
+                          and any(mention_share(sent[a:b], t) for t in subject)}
+            for m in found:
                 unit = m.groupdict().get("unit") or ""
                 # Object match: question words in the same clause, nearer is better.
                 ci = next((i for i, (a, b) in enumerate(clauses) if a <= m.start() < b), None)
@@ -500,6 +512,9 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                     names, at = paired_names(sent, cl, m)
                     if at not in best_paired(query, sent, names):
                         continue  # the figure of another name in a 分别 list
+                if (own_figure - {ci} and not item_at[2] and names_its_own(own)
+                        and not any(mention_share(clause, t) for t in subject)):
+                    continue  # 通关能力提升至8000万吨 beside 中老铁路…运输货物超7400万吨
                 if counted:
                     # A clause that opens with its figure (…3项科技创新成果获得二等奖，4项获得三等奖)
                     # counts what the clause before it named.
@@ -579,11 +594,23 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     return cands
 
 
+# How a clause goes on about the subject before it (…，下降2%; …，同比增长10%):
+# what is left of its words before the figure once these are gone names nothing.
+_GOES_ON = re.compile(r"同比|比上年|较上年|年均|分别|增长|下降|提高|降低|上涨|回落|减少|增加|完成|达到|提升|扩大|缩小|"
+                      r"累计|新增|超过|突破|[从由至到为了达占共约近超]|[\d.,%％*]+|[万亿千百]")
+
+
+def names_its_own(before: str) -> bool:
+    """Whether a clause names a subject of its own before its figure
+    (口岸货运通关能力从3800万吨提升至), rather than going on about the one before."""
+    return len(re.findall(r"[\u4e00-\u9fff]", _GOES_ON.sub("", before))) >= 2
+
+
 def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Candidate]:
     """Candidates that answer at all: scored high enough, in a sentence
     naming the object, in words (min_object) or, for a paraphrase (育儿补贴
-    for 养小宝宝的家庭), in meaning: some of its words and a sentence
-    embedding close to the question's."""
+    for 养小宝宝的家庭), in meaning: some of its words and a sentence, or
+    the figure's clause, whose embedding is close to the question's."""
     p = ctx.params
     out = [c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object]
     if out or not cands:
@@ -594,7 +621,13 @@ def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Cand
         return []
     h = hits[best.hit]
     sent = h.chunk.text[best.sent_start - h.chunk.start:best.sent_end - h.chunk.start]
-    sim = float(np.dot(ctx.searcher.query_vector(query), ctx.searcher.embedder.encode_passages([sent])[0]))
+    # The figure's own clause, too: the rest of a long sentence is about other things
+    # (…，开办公益“爱心托管班”1.9万个 for 给放学后没人照看的孩子开了多少个公益托管班).
+    at, end = best.start - best.sent_start, best.end - best.sent_start
+    clause = sent[max(sent.rfind(c, 0, at) for c in CLAUSE_MARKS) + 1:
+                  min([i for i in (sent.find(c, end) for c in CLAUSE_MARKS) if i >= 0] or [len(sent)])]
+    texts = [sent] if clause == sent else [sent, clause]
+    sim = float(np.max(ctx.searcher.embedder.encode_passages(texts) @ ctx.searcher.query_vector(query)))
     return [best] if sim >= p.paraphrase_cosine else []
 
 

@@ -29,6 +29,10 @@ from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
 
 # A share or rate (占比, 增长…%) is asked differently from a level (达到…亿元).
 SHARE_Q = re.compile(r"占比|比重|比例|百分之几|百分比|[率]|强度")
+# A share or a rate by name (覆盖率, 占比) is a percentage: when none is stated, an
+# amount nearby (23微克/立方米 for 森林覆盖率) does not answer it. 强度 may be either
+# (能耗强度 in 吨标准煤/万元), and 功率, 频率, 效率 are not shares.
+PERCENT_ONLY_Q = re.compile(r"占比|比重|比例|百分之几|百分比|(?<![功频效汇])率")
 RATE_Q = re.compile(r"(?:增长|增速|增幅|上涨|下降|降低|提高|提升|回落|涨|降)(?![到至])")
 # A % right after these words is a growth rate, not a share (研发投入增长10% is not its 强度),
 # and after the others a share, not a growth rate (占国内生产总值比重12.5%).
@@ -200,7 +204,7 @@ class Quantity(Kind):
                             for c in found), key=lambda c: -c.score)
         find = lambda ok: stated(ctx, query, hits, [c for c in found if ok(c.unit)])
         if measure == "rate":
-            cands = find(rate) or find(level)
+            cands = find(rate) or ([] if PERCENT_ONLY_Q.search(query) else find(level))
         else:
             cands = find(level)
         if not cands:
