@@ -49,7 +49,7 @@ def test_the_choice_is_remembered_per_machine_and_model(tmp_path, monkeypatch):
     calls = []
     measured = MEASURED
 
-    def counted(model, prompt, texts=None):
+    def counted(model, prompt, texts=None, device="cpu"):
         calls.append(1)
         return measured
 
@@ -65,7 +65,7 @@ def test_the_choice_is_remembered_per_machine_and_model(tmp_path, monkeypatch):
 
 
 def test_an_unwritable_cache_still_gives_a_choice(tmp_path, monkeypatch):
-    monkeypatch.setattr(precision, "measure", lambda model, prompt, texts=None: MEASURED)
+    monkeypatch.setattr(precision, "measure", lambda model, prompt, texts=None, device="cpu": MEASURED)
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     assert precision.choose(None, "passage: ", "m", blocked).precision == "bf16"
