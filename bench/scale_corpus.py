@@ -315,6 +315,11 @@ def copy_into(index: str | Path, url: str) -> int:
     return len(chunks)
 
 
+def _embedded_line(build_output: str) -> str:
+    """The build report's line saying how many passages were embedded and reused."""
+    return next((x for x in build_output.splitlines() if "新计算向量" in x), "")
+
+
 def _probe_row(index: str, rounds: int, env: dict) -> dict:
     probe = subprocess.run([sys.executable, "-m", "bench.scale_corpus", "probe", index, "--rounds", str(rounds)],
                            cwd=REPO, env=env, capture_output=True, text=True, check=True)
@@ -356,7 +361,7 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
                "index_mb": round(_dir_bytes(live) / 2**20, 2),
                "manifest_kb": round(sum(p.stat().st_size for p in live.glob("manifest*")) / 1024, 1),
                "add_one_s": round(add_s, 1),
-               "add_one_report": next((x for x in add_out.splitlines() if "新计算向量" in x), ""),
+               "add_one_report": _embedded_line(add_out),
                "no_change_s": round(same_s, 2), **probe, "cpu": cpu(), "store": "embedded"}
         rows.append(row)
         log(f"  {row}")
@@ -370,7 +375,7 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
             same_s, _ = _cli(["build", "--corpus", str(corpus), "--store", url, "--quiet"], env)
             ob = {"documents": n, "passages": copied, "store": "oceanbase", "load_s": round(load_s, 1),
                   "add_one_s": round(add_s, 1),
-                  "add_one_report": next((x for x in add_out.splitlines() if "新计算向量" in x), ""),
+                  "add_one_report": _embedded_line(add_out),
                   "no_change_s": round(same_s, 2), **_probe_row(url, rounds, env), "cpu": cpu()}
             rows.append(ob)
             log(f"  {ob}")

@@ -161,7 +161,7 @@ class Embedder:
         if self.precision == "auto":
             self.measurement = choose(self.model, self.passage_prompt, fingerprint, settings.cache, self.device)
             self.precision = self.measurement.precision
-        self.model = convert(self.model, self.precision)
+        self.model = convert(self.model, self.precision, keep=False)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:  # pragma: no cover - every ST model with pooling has one

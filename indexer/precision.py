@@ -63,16 +63,18 @@ def candidates(device: str = "cpu") -> list[str]:
     return ["fp32", "bf16", "int8"] if cpu_has_bf16() else ["fp32", "int8"]
 
 
-def convert(model, precision: str):
-    """A copy of the fp32 sentence-transformers ``model`` in ``precision``
-    (``fp32`` returns the model itself); ``int8`` is per-channel dynamic
-    quantisation of the Linear layers."""
+def convert(model, precision: str, keep: bool = True):
+    """The fp32 sentence-transformers ``model`` in ``precision`` (``fp32``
+    returns the model itself); ``int8`` is per-channel dynamic quantisation
+    of the Linear layers, always a new model. ``keep=False`` lets bf16
+    convert ``model`` in place: a loaded model that is not needed in fp32
+    is not copied first."""
     import torch
 
     if precision == "fp32":
         return model
     if precision == "bf16":
-        return copy.deepcopy(model).to(torch.bfloat16)
+        return (copy.deepcopy(model) if keep else model).to(torch.bfloat16)
     if precision == "int8":
         import warnings
 

@@ -65,7 +65,7 @@ NOT_OBJECT = re.compile(rf"^(?:{PLAN_WORDS.pattern}|{RESULT_WORDS.pattern}|{THIS
 
 
 # What separates the clauses of a sentence: a figure answers with its own clause's words.
-CLAUSE_MARKS = "，,：:；;"
+CLAUSE = re.compile(r"[^，,：:；;]+")
 
 
 @dataclass(frozen=True)
@@ -461,7 +461,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
         far = far_years(match, doc_year)
         for ss, se in sentences(text):
             sent = text[ss:se]
-            clauses = ([(m.start(), m.end()) for m in re.finditer(f"[^{CLAUSE_MARKS}]+", sent)] if by_clause
+            clauses = ([(m.start(), m.end()) for m in CLAUSE.finditer(sent)] if by_clause
                        else [(0, len(sent))])
             shares = {t: mention_share(sent, t) for t in objects}
             if editions:
@@ -623,9 +623,8 @@ def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Cand
     sent = h.chunk.text[best.sent_start - h.chunk.start:best.sent_end - h.chunk.start]
     # The figure's own clause, too: the rest of a long sentence is about other things
     # (…，开办公益“爱心托管班”1.9万个 for 给放学后没人照看的孩子开了多少个公益托管班).
-    at, end = best.start - best.sent_start, best.end - best.sent_start
-    clause = sent[max(sent.rfind(c, 0, at) for c in CLAUSE_MARKS) + 1:
-                  min([i for i in (sent.find(c, end) for c in CLAUSE_MARKS) if i >= 0] or [len(sent)])]
+    at = best.start - best.sent_start
+    clause = next(m.group(0) for m in CLAUSE.finditer(sent) if m.start() <= at < m.end())
     texts = [sent] if clause == sent else [sent, clause]
     sim = float(np.max(ctx.searcher.embedder.encode_passages(texts) @ ctx.searcher.query_vector(query)))
     return [best] if sim >= p.paraphrase_cosine else []
