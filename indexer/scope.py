@@ -102,9 +102,9 @@ class ScopeMatch:
 
     @property
     def timed(self) -> bool:
-        """Whether the question asks for a time at all (a year, 今年, a target, a total over years)."""
+        """Whether the question asks for a time at all (a year, 今年, a target, a horizon 到2030年, a total over years)."""
         s = self.scope
-        return bool(s.years or s.relative or s.period or s.tense or s.multi_year)
+        return bool(s.years or s.horizons or s.relative or s.period or s.tense or s.multi_year)
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,12 @@ def test_a_named_set_is_answered_by_its_numeral(answerer):
     assert r.found and r.answers[0].text == "四强"
     r = answerer.ask("中国科协党组认为全面从严治党的几个责任还需要不断强化")
     assert r.found and r.answers[0].text == "两个" and "“两个责任”" in r.answers[0].sentence
+
+
+def test_a_goal_answers_a_question_that_asks_for_a_goal(city_answerer):
+    """到2030年…不高于23微克/立方米 answers a question naming that horizon or
+    asking for the bound, but not one asking what the level is."""
+    for q in ("细颗粒物年平均浓度不高于多少", "江城到2030年细颗粒物年平均浓度是多少", "细颗粒物年平均浓度目标是多少"):
+        r = city_answerer.ask(q)
+        assert r.found and r.answers[0].text == "23微克/立方米", (q, r.message, [a.text for a in r.answers])
+    assert not city_answerer.ask("细颗粒物年平均浓度是多少").found

@@ -41,6 +41,8 @@ INCREMENT = re.compile(r"新增|新建|新认定|新设")
 SELECTED = re.compile(r"推荐|推选|选派|选树|遴选|评选|表彰|授予")
 # A goal set for a later year (力争到2030年…达到3.25%): not what a question that names no time asks.
 GOAL_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
+# A bound asked (不高于多少, 控制在多少以内) is a goal's wording: such a goal answers it.
+BOUND_Q = re.compile(r"不(?:高|低|大|小|多|少)于|不超过|控制在|以内|上限|下限")
 RESPECTIVELY = re.compile(r"分别(?:为|是|达到|达|增长|下降|提高到|提高|提升至|降低|降至|占|突破|超过)?")
 # Ranks that qualify a count (国家级 vs 市级 bases, 二等奖 vs 三等奖): a clause of another rank does not answer.
 RANK = re.compile(r"(?:国家|国际|省|市|县|区|乡镇|村)级|[特一二三四五]等(?=奖)")
@@ -445,6 +447,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     noun = ASKED_NOUN.search(query)
     total_asked, increment_asked = bool(TOTAL_Q.search(query)), bool(INCREMENT.search(query))
     selection_asked = bool(SELECTED.search(query))
+    goal_asked = match.timed or bool(BOUND_Q.search(query))
     qualifier, head = qualified_head(query, objects)
     counted = counted_noun(query, objects)
     if counted and ctx.searcher.idf(counted) >= unseen:
@@ -571,7 +574,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                     score -= p.total_vs_increment
                 if total_asked and not selection_asked and SELECTED.search(own):
                     continue  # 推荐3名科技工作者 does not say how many there are
-                if not match.timed and doc_year and any(int(y) > doc_year for y in GOAL_YEAR.findall(sent, 0, m.start())):
+                if not goal_asked and doc_year and any(int(y) > doc_year for y in GOAL_YEAR.findall(sent, 0, m.start())):
                     continue  # a goal for 2030 does not say what it is now
                 if money and unit.endswith("元"):
                     score += p.money_unit
