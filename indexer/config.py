@@ -69,7 +69,7 @@ CONVERT_TIMEOUT = 60.0  # a hung converter never hangs a build
 STORE_ENV = "PARTYQA_STORE"
 PASSWORD_ENV = "PARTYQA_SEEKDB_PASSWORD"
 KEEP_ENV = "PARTYQA_KEEP_VERSIONS"
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
+PRECISIONS = ("auto", "fp32", "bf16", "int8", "onnx", "onnx-int8")
 DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 
 

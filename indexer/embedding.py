@@ -30,7 +30,8 @@ import numpy as np
 from .builtin_model import BUILTIN_NAME, ensure_builtin_model
 from .config import PRECISIONS, Settings
 from .errors import ModelUnavailable, SettingsError
-from .precision import choose, convert
+from . import onnx_engine
+from .precision import ONNX, choose, convert, onnx_folder
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,10 @@ class Embedder:
     """A loaded sentence-transformers model with query/passage prompts.
 
     ``precision``: ``auto`` runs the fastest precision that keeps fp32's
-    ranking, measured once on this machine (:mod:`indexer.precision`: bf16
-    where the CPU has native bf16, else fp32 for the built-in model);
-    ``int8`` is per-channel dynamic quantisation of the Linear layers.
+    ranking, measured once on this machine (:mod:`indexer.precision`);
+    ``int8`` is torch's per-channel dynamic quantisation of the Linear
+    layers; ``onnx`` and ``onnx-int8`` run the model in ONNX Runtime
+    (:mod:`indexer.onnx_engine`).
     ``device``: ``cpu``, ``cuda`` or ``auto`` (the default, from
     ``settings``: a GPU when torch sees one).
     ``settings``: what ``auto`` means and where the built-in model is kept."""
@@ -144,8 +146,8 @@ class Embedder:
         target = resolve_model(self.name, settings.cache)
         self.device = resolve_device(device or settings.device)
         self.precision = resolve_precision(precision, settings.precision)
-        if self.precision == "int8" and self.device != "cpu":
-            raise SettingsError("int8 精度只能在 CPU 上运行；在 GPU 上请用 auto、fp32 或 bf16。")
+        if self.precision in ("int8", *ONNX) and self.device != "cpu":
+            raise SettingsError(f"{self.precision} 精度只能在 CPU 上运行；在 GPU 上请用 auto、fp32 或 bf16。")
         try:
             self.model = SentenceTransformer(str(target), device=self.device, local_files_only=True)
         except Exception as exc:
@@ -161,7 +163,11 @@ class Embedder:
         if self.precision == "auto":
             self.measurement = choose(self.model, self.passage_prompt, fingerprint, settings.cache, self.device)
             self.precision = self.measurement.precision
-        self.model = convert(self.model, self.precision, keep=False)
+        if self.precision in ONNX and not onnx_engine.supports(self.model):
+            raise SettingsError(f"模型“{self.name}”不能用 {self.precision} 精度运行（需要 onnxruntime 和 onnx，"
+                                "且模型为常见的平均或 CLS 池化结构）；请用 auto、fp32、bf16 或 int8。")
+        self.model = convert(self.model, self.precision, keep=False,
+                             onnx_dir=onnx_folder(settings.cache, fingerprint))
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:  # pragma: no cover - every ST model with pooling has one

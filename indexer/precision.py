@@ -3,23 +3,30 @@ measured once per CPU, model, torch and thread count, and remembered.
 
 CPU flags say what can run, not what is fastest or what keeps the ranking.
 So ``auto`` times every precision the CPU runs natively (bf16 only with
-AVX512-BF16 or AMX; emulated bf16 is many times slower) on a fixed sample
-of report passages, drops those whose vectors stray from fp32's, and keeps
-the fastest of the rest. The first load of a model on a machine pays a few
-seconds for it; later loads read ``<cache>/precision.json``.
+AVX512-BF16 or AMX; emulated bf16 is many times slower), torch's dynamic
+int8, and ONNX Runtime in fp32 and int8 (``onnx``, ``onnx-int8``, see
+:mod:`indexer.onnx_engine`) on a fixed sample of report passages, drops
+those whose vectors stray from fp32's, and keeps the fastest of the rest
+(the most faithful of those within 10% of it).
+The first load of a model on a machine pays for it once (about 25 s with
+the ONNX export); later loads read ``<cache>/precision.json``.
 
 Why a cosine floor and not "within 0.005 hit@1": dynamic int8 keeps cosine
 0.984 to fp32 and CMRC's dense hit@1 within 0.002, yet on the bundled
 reports it lost 0.145 dense hit@1 and on the gov reports up to 0.19 (one
 quick benchmark with ``PARTYQA_PRECISION=int8``): reports of one genre
-differ by little, so small errors reorder them. bf16 keeps cosine 0.99997.
+differ by little, so small errors reorder them. ONNX Runtime's per-channel
+int8 keeps cosine 0.997 and still lost 0.086 dense hit@1 on one set of gov
+questions (0.700 -> 0.614) and 0.025 hybrid hit@1 on the held-out report
+questions. bf16 keeps cosine 0.99997 and ONNX Runtime's fp32 1.0: the
+floor, 0.999, lies between.
 
 Usage::
 
     from indexer.precision import choose
     m = choose(st_model, "passage: ", fingerprint, cache_dir)   # st_model in fp32
     m.precision, m.passages_per_s, m.rejected                   # "bf16", {...}, ("int8",)
-    model = convert(st_model, m.precision)
+    model = convert(st_model, m.precision, onnx_dir=cache_dir / "onnx" / fingerprint)
 """
 
 from __future__ import annotations
@@ -37,10 +44,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import onnx_engine
+
 log = logging.getLogger(__name__)
 
 # Vectors below this mean cosine to fp32 reorder same-genre reports (see above).
-MIN_COSINE = 0.995
+MIN_COSINE = 0.999
+NEAR_TIE = 0.9  # speeds within 10% of the fastest count as a tie, settled by faithfulness
 CACHE_FILE = "precision.json"
 
 
@@ -53,24 +63,37 @@ def cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def candidates(device: str = "cpu") -> list[str]:
+ONNX = ("onnx", "onnx-int8")  # run by ONNX Runtime, CPU only
+
+
+def candidates(device: str = "cpu", model=None) -> list[str]:
     """The precisions worth timing on ``device``: fp32 first (the reference).
-    Dynamic int8 runs on the CPU only; a GPU runs bf16 where it supports it."""
+    int8 and the ONNX engines run on the CPU only (the ONNX ones where
+    ONNX Runtime is installed and, given ``model``, supports it); a GPU
+    runs bf16 where it supports it."""
     if device.startswith("cuda"):
         import torch
 
         return ["fp32", "bf16"] if torch.cuda.is_bf16_supported() else ["fp32"]
-    return ["fp32", "bf16", "int8"] if cpu_has_bf16() else ["fp32", "int8"]
+    torch_ones = ["fp32", "bf16", "int8"] if cpu_has_bf16() else ["fp32", "int8"]
+    ok = onnx_engine.supports(model) if model is not None else onnx_engine.available()
+    return torch_ones + (list(ONNX) if ok else [])
 
 
-def convert(model, precision: str, keep: bool = True):
+def convert(model, precision: str, keep: bool = True, onnx_dir: Path | None = None):
     """The fp32 sentence-transformers ``model`` in ``precision`` (``fp32``
     returns the model itself); ``int8`` is per-channel dynamic quantisation
-    of the Linear layers, always a new model. ``keep=False`` lets bf16
-    convert ``model`` in place: a loaded model that is not needed in fp32
-    is not copied first."""
+    of the Linear layers, always a new model; ``onnx`` and ``onnx-int8``
+    are an :class:`indexer.onnx_engine.OnnxModel` whose export is kept in
+    ``onnx_dir``. ``keep=False`` lets bf16 convert ``model`` in place: a
+    loaded model that is not needed in fp32 is not copied first."""
     import torch
 
+    if precision in ONNX:
+        if onnx_dir is None:
+            raise ValueError("an ONNX precision needs a folder for its export")
+        return onnx_engine.OnnxModel(model, onnx_dir, int8=precision == "onnx-int8",
+                                     threads=torch.get_num_threads())
     if precision == "fp32":
         return model
     if precision == "bf16":
@@ -115,14 +138,30 @@ def machine_key(fingerprint: str, device: str = "cpu") -> str:
     flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
     wanted = sorted(f for f in flags if f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16",
                                               "amx_int8", "avx_vnni"))
-    return f"{name} [{' '.join(wanted)}] torch {torch.__version__} threads {torch.get_num_threads()} model {fingerprint}"
+    try:  # both decide whether the ONNX engines are candidates
+        import onnx
+        import onnxruntime
+
+        engines = f"torch {torch.__version__} onnxruntime {onnxruntime.__version__} onnx {onnx.__version__}"
+    except ImportError:
+        engines = f"torch {torch.__version__}"
+    return f"{name} [{' '.join(wanted)}] {engines} threads {torch.get_num_threads()} model {fingerprint}"
 
 
-def measure(model, prompt: str, texts: list[str] | None = None, device: str = "cpu") -> Measurement:
+def measure(model, prompt: str, texts: list[str] | None = None, device: str = "cpu",
+            onnx_dir: Path | None = None) -> Measurement:
     """Time each candidate on ``texts`` (the bundled sample), twice,
-    interleaved so that machine noise hits all alike; best of two."""
+    interleaved so that machine noise hits all alike; best of two. The
+    ONNX candidates are exported into ``onnx_dir`` (skipped without one)."""
     texts = texts or sample_passages()
-    models = {p: convert(model, p) for p in candidates(device)}
+    models = {}
+    for p in candidates(device, model):
+        if p in ONNX and onnx_dir is None:
+            continue
+        try:
+            models[p] = convert(model, p, onnx_dir=onnx_dir)
+        except (OSError, RuntimeError, ValueError) as exc:  # e.g. a full or read-only cache: not a candidate
+            log.warning("precision %s not measured: %r", p, exc)
 
     def encode(m) -> np.ndarray:
         v = np.asarray(m.encode(texts, prompt=prompt or None, batch_size=8, convert_to_numpy=True,
@@ -144,7 +183,10 @@ def measure(model, prompt: str, texts: list[str] | None = None, device: str = "c
             rejected = tuple(p for p in models if cosine[p] < MIN_COSINE)
             models = {p: m for p, m in models.items() if p not in rejected}
     speed = {p: round(len(texts) / s, 2) for p, s in best.items()}
-    choice = max(models, key=lambda p: speed[p])
+    # Of those within 10% of the fastest, the most faithful: a lossy precision must be clearly
+    # faster to win, and near-ties (bf16 and onnx-int8 on this EPYC) do not flip between runs.
+    fastest = max(speed[p] for p in models)
+    choice = max((p for p in models if speed[p] >= NEAR_TIE * fastest), key=lambda p: (cosine[p], speed[p]))
     return Measurement(choice, speed, {p: round(c, 5) for p, c in cosine.items()}, rejected,
                        measured_at=datetime.now().isoformat(timespec="seconds"))
 
@@ -154,6 +196,11 @@ def _read(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def onnx_folder(cache: Path | None, fingerprint: str) -> Path | None:
+    """Where a model's ONNX export is kept: one folder per model fingerprint."""
+    return Path(cache) / "onnx" / fingerprint if cache else None
 
 
 def choose(model, prompt: str, fingerprint: str, cache: Path | None, device: str = "cpu") -> Measurement:
@@ -168,7 +215,7 @@ def choose(model, prompt: str, fingerprint: str, cache: Path | None, device: str
         except TypeError:  # written by another version of this module
             pass
     t = time.perf_counter()
-    m = Measurement(**{**asdict(measure(model, prompt, device=device)), "machine": key})
+    m = Measurement(**{**asdict(measure(model, prompt, device=device, onnx_dir=onnx_folder(cache, fingerprint))), "machine": key})
     log.info("precision auto: %s chosen in %.1fs (passages/s %s, cosine to fp32 %s, rejected %s) on %s",
              m.precision, time.perf_counter() - t, m.passages_per_s, m.cosine_to_fp32, m.rejected or "none", key)
     if path:

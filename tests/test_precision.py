@@ -19,8 +19,8 @@ def fp32():
 
 
 @pytest.fixture(scope="module")
-def measured(fp32):
-    return precision.measure(fp32.model, fp32.passage_prompt)
+def measured(fp32, tmp_path_factory):
+    return precision.measure(fp32.model, fp32.passage_prompt, onnx_dir=tmp_path_factory.mktemp("onnx"))
 
 
 @pytest.mark.slow
@@ -28,17 +28,24 @@ def test_measurement_times_native_precisions_and_keeps_the_fastest_faithful_one(
     assert set(measured.passages_per_s) == set(precision.candidates())
     assert ("bf16" in measured.passages_per_s) == precision.cpu_has_bf16()
     faithful = [p for p in measured.passages_per_s if measured.cosine_to_fp32[p] >= precision.MIN_COSINE]
-    assert measured.precision == max(faithful, key=measured.passages_per_s.get)
+    fastest = max(measured.passages_per_s[p] for p in faithful)
+    near = [p for p in faithful if measured.passages_per_s[p] >= precision.NEAR_TIE * fastest]
+    assert measured.precision == max(near, key=lambda p: (measured.cosine_to_fp32[p], measured.passages_per_s[p]))
     assert measured.cosine_to_fp32["fp32"] == pytest.approx(1.0, abs=1e-5)
     # The built-in model loses same-genre rankings in dynamic int8 (bench: reports dense hit@1
     # 0.667 -> 0.522), and the cosine floor is what keeps auto from choosing it.
     assert "int8" in measured.rejected and measured.cosine_to_fp32["int8"] < precision.MIN_COSINE
     assert measured.precision != "int8"
+    if "onnx" in measured.passages_per_s:
+        # ONNX Runtime's fp32 gives fp32's vectors; its int8 is closer than torch's, not close enough
+        # (bench: gov-heldout5 dense hit@1 0.700 -> 0.614).
+        assert measured.cosine_to_fp32["onnx"] == pytest.approx(1.0, abs=1e-5)
+        assert "onnx-int8" in measured.rejected
 
 
 def test_without_native_bf16_bf16_is_not_a_candidate(monkeypatch):
     monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
-    assert precision.candidates() == ["fp32", "int8"]
+    assert precision.candidates()[:2] == ["fp32", "int8"] and "bf16" not in precision.candidates()
 
 
 MEASURED = precision.Measurement("bf16", {"fp32": 24.0, "bf16": 63.0, "int8": 66.0},
@@ -49,7 +56,7 @@ def test_the_choice_is_remembered_per_machine_and_model(tmp_path, monkeypatch):
     calls = []
     measured = MEASURED
 
-    def counted(model, prompt, texts=None, device="cpu"):
+    def counted(model, prompt, texts=None, device="cpu", onnx_dir=None):
         calls.append(1)
         return measured
 
@@ -65,7 +72,7 @@ def test_the_choice_is_remembered_per_machine_and_model(tmp_path, monkeypatch):
 
 
 def test_an_unwritable_cache_still_gives_a_choice(tmp_path, monkeypatch):
-    monkeypatch.setattr(precision, "measure", lambda model, prompt, texts=None, device="cpu": MEASURED)
+    monkeypatch.setattr(precision, "measure", lambda model, prompt, texts=None, device="cpu", onnx_dir=None: MEASURED)
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     assert precision.choose(None, "passage: ", "m", blocked).precision == "bf16"
