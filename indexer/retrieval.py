@@ -25,6 +25,7 @@ Usage::
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +113,7 @@ class Searcher:
         self.fusion = fusion
         self._qvecs: dict[str, np.ndarray] = {}
         self._vocab: Vocabulary | None = None  # the snapshot's documents never change
+        self._pool: ThreadPoolExecutor | None = None  # for a remote store's concurrent queries
 
     @classmethod
     def open(cls, store: str | Path | Store | None = None, model: str | None = None, *,
@@ -122,6 +124,17 @@ class Searcher:
         if embedder is None:
             embedder = Embedder(model or snapshot.manifest.model_name, settings=settings)
         return cls(snapshot, embedder)
+
+    def _concurrently(self, calls: list) -> list:
+        """The results of ``calls``, in order. A remote store's queries each wait
+        on the network, so they run at once (the first in this thread); a local
+        store's compete for the same cores, so they run in turn."""
+        if len(calls) < 2 or not self.snapshot.remote:
+            return [c() for c in calls]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partyqa-search")
+        later = [self._pool.submit(c) for c in calls[1:]]
+        return [calls[0](), *(f.result() for f in later)]
 
     @property
     def documents(self) -> dict:
@@ -188,12 +201,14 @@ class Searcher:
         depth = max(f.depth, k * 4)
         weights = {"dense": f.dense, "words": f.words, "chars": f.chars}
         rankings: dict[str, Ranking] = {}
+        calls = []
         if mode in ("hybrid", "dense"):
-            qvec = self.query_vector(query)
-            rankings["dense"] = self.snapshot.dense(qvec, depth, docs)
+            calls.append(lambda: {"dense": self.snapshot.dense(self.query_vector(query), depth, docs)})
         if mode in ("hybrid", "keyword"):
+            calls.append(lambda: self.snapshot.keyword(expand(query), depth, docs))
+        for found in self._concurrently(calls):
             # A ranker with no matching term abstains rather than voting with zeros.
-            rankings.update({n: r for n, r in self.snapshot.keyword(expand(query), depth, docs).items() if len(r.ids)})
+            rankings.update({n: r for n, r in found.items() if n == "dense" or len(r.ids)})
         cosine: dict[int, float] = {}  # filled from the dense ranking, for the answerer's relevance check
         if mode == "dense":
             r = rankings["dense"]
@@ -201,12 +216,15 @@ class Searcher:
         else:
             candidates = {int(i) for r in rankings.values() for i in r.ids}
             fused = dict.fromkeys(candidates, 0.0)
+            scores = {name: {int(i): float(s) for i, s in zip(r.ids, r.scores)} for name, r in rankings.items()}
+            missing = {name: [i for i in candidates if i not in score] for name, score in scores.items()}
+            todo = [name for name in rankings if missing[name]]
+            for name, got in zip(todo, self._concurrently(
+                    [lambda r=rankings[name], m=missing[name]: r.rescore(m) for name in todo])):
+                scores[name].update(got)
             for name, r in rankings.items():
                 mean, std = _spread(r.scores[: f.pool])
-                score = {int(i): float(s) for i, s in zip(r.ids, r.scores)}
-                missing = [i for i in candidates if i not in score]
-                if missing:
-                    score.update(r.rescore(missing))
+                score = scores[name]
                 for i in candidates:
                     fused[i] += weights[name] * (score.get(i, 0.0) - mean) / std
                 if name == "dense":

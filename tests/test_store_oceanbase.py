@@ -44,6 +44,35 @@ def test_document_filter_and_modes_on_either_store(reports_store, embedder):
         assert hits and all(h.chunk.text for h in hits)
 
 
+def test_a_remote_stores_queries_are_sent_at_once_with_the_same_hits(reports_store, embedder, monkeypatch):
+    """The dense and the two full-text queries of one hybrid search wait on the server: they
+    run on several threads at once, and rank exactly as when sent in turn. The embedded
+    store's run in turn."""
+    import threading
+
+    s = Searcher.open(reports_store, embedder=embedder)
+    if not s.snapshot.remote:  # local rankers compete for the same cores: in turn, no threads
+        assert s.search("三会一课", k=5) and s._pool is None
+        return
+    threads: set[str] = set()
+    query = OceanBaseStore.query
+
+    def recorded(self, sql, args=None, **kw):
+        threads.add(threading.current_thread().name)
+        return query(self, sql, args, **kw)
+
+    monkeypatch.setattr(OceanBaseStore, "query", recorded)
+    questions = ["全市开展了多少项科普活动？", "三会一课", "主题教育 调查研究 问题清单"]
+    at_once = [[(h.chunk.doc, h.chunk.start) for h in s.search(q, k=5)] for q in questions]
+    assert len(threads) >= 3  # the caller and at least two workers
+    monkeypatch.setattr(type(s.snapshot), "remote", False)
+    monkeypatch.setattr(OceanBaseStore, "concurrently", lambda self, calls: [c() for c in calls])
+    s._qvecs.clear()
+    threads.clear()
+    assert [[(h.chunk.doc, h.chunk.start) for h in s.search(q, k=5)] for q in questions] == at_once
+    assert threads == {threading.current_thread().name}
+
+
 def test_oceanbase_hit_at_5_within_one_question_of_embedded(reports_index, seekdb_url, embedder):
     """The issue's quality bar, on the project's own question set."""
     qs, _ = load_report_questions(CORPUS)

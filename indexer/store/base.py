@@ -122,6 +122,7 @@ class Snapshot(Protocol):
 
     name: str
     manifest: Manifest
+    remote: bool  # its queries wait on a server, so a searcher may send several at once
 
     def count(self) -> int: ...
 

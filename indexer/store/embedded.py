@@ -318,6 +318,8 @@ def estimate_bytes(chunks: list[Chunk], dim: int) -> int:
 class EmbeddedSnapshot:
     """An on-disk version opened in memory: FAISS for vectors, bm25s for words."""
 
+    remote = False  # its rankers compete for the same cores: run in turn
+
     def __init__(self, version):
         self.version = version
         self.name = version.name

@@ -40,6 +40,7 @@ import json
 import logging
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
@@ -106,6 +107,8 @@ class OceanBaseStore:
         self.keep_versions = keep_versions  # the live version and its predecessors
         self.label = self.loc.label
         self._local = threading.local()
+        self._pool: ThreadPoolExecutor | None = None  # for queries sent at once (see concurrently)
+        self._pool_lock = threading.Lock()
 
     # -- connections -------------------------------------------------------
 
@@ -132,6 +135,18 @@ class OceanBaseStore:
                 cur.execute(f"SET ob_hnsw_ef_search = {HNSW_EF_SEARCH}")
             self._local.conn = conn
         return conn
+
+    def concurrently(self, calls: list) -> list:
+        """The results of ``calls`` (each a few queries), in order, run at once on
+        this store's worker threads (each with its own connection); the first
+        runs in the calling thread."""
+        if len(calls) < 2:
+            return [c() for c in calls]
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partyqa-oceanbase")
+        later = [self._pool.submit(c) for c in calls[1:]]
+        return [calls[0](), *(f.result() for f in later)]
 
     def query(self, sql: str, args=None, *, retry: bool = True) -> list[tuple]:
         """Rows of ``sql``. A dropped connection is retried once on a new one
@@ -420,6 +435,8 @@ VISIBLE = "added_in <= %s AND (removed_in IS NULL OR removed_in > %s)"
 class OceanBaseSnapshot:
     """One published version, read through SQL."""
 
+    remote = True  # queries wait on a server: a searcher sends them at once
+
     def __init__(self, store: OceanBaseStore, version: int, name: str, table: str, manifest: Manifest):
         self.store = store
         self.version = version
@@ -454,14 +471,14 @@ class OceanBaseSnapshot:
                        np.array([1.0 - float(r[1]) for r in rows], np.float32), rescore)
 
     def keyword(self, query: str, depth: int, docs: list[str] | None = None) -> dict[str, Ranking]:
-        out = {}
         where, args = self._visible(docs)
         # Question words (多少, 哪些) are dropped as in the embedded store; IK then
         # splits what is left in SQL, and the character grams match as written.
-        for name, column, text in (("words", "body", " ".join(word_tokens(query))),
-                                   ("chars", "grams", " ".join(char_tokens(query)))):
-            if not text:
-                continue
+        wanted = [(name, column, text) for name, column, text in (
+            ("words", "body", " ".join(word_tokens(query))), ("chars", "grams", " ".join(char_tokens(query))))
+            if text]
+
+        def ranking(column: str, text: str) -> Ranking:
             rows = self.store.query(
                 f"SELECT id, MATCH({column}) AGAINST(%s) AS s FROM {self.table} "
                 f"WHERE MATCH({column}) AGAINST(%s) AND {where} ORDER BY s DESC LIMIT {int(depth)}",
@@ -469,16 +486,19 @@ class OceanBaseSnapshot:
             complete = len(rows) < depth  # every matching passage is listed; the rest score 0
             rows = [r for r in rows if float(r[1]) > 0]
 
-            def rescore(others: list[int], column=column, text=text, complete=complete) -> dict[int, float]:
+            def rescore(others: list[int]) -> dict[int, float]:
                 if complete:
                     return dict.fromkeys(others, 0.0)
                 got = self.store.query(f"SELECT id, MATCH({column}) AGAINST(%s) AS s FROM {self.table} "
                                        f"WHERE id IN ({_in_list(len(others))})", (text, *others))
                 return {int(i): float(s) for i, s in got}
 
-            out[name] = Ranking(np.array([r[0] for r in rows], np.int64),
-                                np.array([float(r[1]) for r in rows], np.float32), rescore)
-        return out
+            return Ranking(np.array([r[0] for r in rows], np.int64),
+                           np.array([float(r[1]) for r in rows], np.float32), rescore)
+
+        # The two full-text queries wait on the server, not on this process: sent at once.
+        found = self.store.concurrently([lambda c=column, t=text: ranking(c, t) for _, column, text in wanted])
+        return {name: r for (name, _, _), r in zip(wanted, found)}
 
     def chunks(self, ids: list[int]) -> list[Chunk]:
         if not ids:
