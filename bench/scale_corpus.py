@@ -249,9 +249,9 @@ QUERIES = ["全市开展了多少项科普活动", "科技志愿服务", "学会
 
 def cpu() -> str:
     """The CPU's model name, and whether it has native bf16 (which decides the precision)."""
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), "unknown")
-    return f"{name}, {os.cpu_count()} cores" + (", avx512_bf16" if "avx512_bf16" in info else ", no native bf16")
+    from indexer.precision import cpu_has_bf16, cpu_info
+
+    return f"{cpu_info()[0]}, {os.cpu_count()} cores" + (", native bf16" if cpu_has_bf16() else ", no native bf16")
 
 
 def _dir_bytes(path: Path) -> int:

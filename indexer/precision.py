@@ -54,13 +54,21 @@ NEAR_TIE = 0.9  # speeds within 10% of the fastest count as a tie, settled by fa
 CACHE_FILE = "precision.json"
 
 
+def cpu_info() -> tuple[str, set[str]]:
+    """The CPU's model name and its flags, from /proc/cpuinfo (the platform's name elsewhere)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        info = ""
+    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")),
+                platform.processor() or "unknown")
+    flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
+    return name, set(flags)
+
+
 def cpu_has_bf16() -> bool:
     """bf16 matmuls are fast only with native support (AVX512-BF16 or AMX)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    return bool(cpu_info()[1] & {"avx512_bf16", "amx_bf16"})
 
 
 ONNX = ("onnx", "onnx-int8")  # run by ONNX Runtime, CPU only
@@ -132,10 +140,7 @@ def machine_key(fingerprint: str, device: str = "cpu") -> str:
 
     if device.startswith("cuda"):
         return f"{torch.cuda.get_device_name(device)} torch {torch.__version__} model {fingerprint}"
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")),
-                platform.processor() or "unknown")
-    flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
+    name, flags = cpu_info()
     wanted = sorted(f for f in flags if f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16",
                                               "amx_int8", "avx_vnni"))
     try:  # both decide whether the ONNX engines are candidates
