@@ -25,7 +25,7 @@ Usage::
 
     from indexer.precision import choose
     m = choose(st_model, "passage: ", fingerprint, cache_dir)   # st_model in fp32
-    m.precision, m.passages_per_s, m.rejected                   # "bf16", {...}, ("int8",)
+    m.precision, m.passages_per_s, m.rejected                   # "bf16", {...}, ("int8", "onnx-int8")
     model = convert(st_model, m.precision, onnx_dir=cache_dir / "onnx" / fingerprint)
 """
 
@@ -189,7 +189,7 @@ def measure(model, prompt: str, texts: list[str] | None = None, device: str = "c
             models = {p: m for p, m in models.items() if p not in rejected}
     speed = {p: round(len(texts) / s, 2) for p, s in best.items()}
     # Of those within 10% of the fastest, the most faithful: a lossy precision must be clearly
-    # faster to win, and near-ties (bf16 and onnx-int8 on this EPYC) do not flip between runs.
+    # faster to win, and a near-tie does not flip from one machine of a kind to the next.
     fastest = max(speed[p] for p in models)
     choice = max((p for p in models if speed[p] >= NEAR_TIE * fastest), key=lambda p: (cosine[p], speed[p]))
     return Measurement(choice, speed, {p: round(c, 5) for p, c in cosine.items()}, rejected,
