@@ -31,7 +31,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -84,60 +84,64 @@ def _hidden(hf_model):
     return Hidden(hf_model)
 
 
+def _written_once(target: Path, write: Callable[[str], None]) -> Path:
+    """``target``, made by ``write(temporary path)`` unless it exists: written
+    under a temporary name first, then renamed, so a crash or a second process
+    never leaves half a model under the final name."""
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+        os.close(fd)
+        try:
+            write(tmp)
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        log.info("wrote %s", target)
+    return target
+
+
+def _export_fp32(st_model, path: str) -> None:
+    import torch
+
+    tokens = _tokenize(st_model, ["passage: 导出", "passage: 导出一段稍长的文字"])
+    hf = st_model[0].auto_model.eval()
+    # Attention written out (eager) exports to plain MatMul/Softmax nodes that ONNX Runtime
+    # runs 1.4x as fast as the traced scaled_dot_product_attention; same vectors.
+    was = getattr(hf.config, "_attn_implementation", None)
+    switch = bool(was) and was != "eager" and hasattr(hf, "set_attn_implementation")
+    try:
+        if switch:
+            hf.set_attn_implementation("eager")
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on shapes the dynamic axes already cover
+            torch.onnx.export(
+                _hidden(hf), (torch.from_numpy(tokens["input_ids"]), torch.from_numpy(tokens["attention_mask"])),
+                path, input_names=["input_ids", "attention_mask"], output_names=["hidden"],
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask", "hidden")},
+                opset_version=17, dynamo=False)
+    finally:
+        if switch:
+            hf.set_attn_implementation(was)  # the torch model keeps running as it was loaded
+
+
+def _quantise(fp32: Path, path: str) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Per-channel weights: one scale per output row, as torch's per_channel_dynamic_qconfig.
+    # The quantiser logs every tensor, and advice, on the root logger: kept out of our log.
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(fp32, path, weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def export(st_model, folder: Path, int8: bool) -> Path:
-    """The model's ONNX file in ``folder`` (fp32, or quantised to int8),
-    written once: into a temporary file first, then renamed, so a crash or a
-    second process never leaves half a model under the final name."""
+    """The model's ONNX file in ``folder`` (fp32, or quantised to int8), each
+    written once and never half (see :func:`_written_once`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    fp32 = folder / FP32_FILE
-    if not fp32.exists():
-        import torch
-
-        tokens = _tokenize(st_model, ["passage: 导出", "passage: 导出一段稍长的文字"])
-        hf = st_model[0].auto_model.eval()
-        # Attention written out (eager) exports to plain MatMul/Softmax nodes that ONNX Runtime
-        # runs 1.4x as fast as the traced scaled_dot_product_attention; same vectors.
-        was = getattr(hf.config, "_attn_implementation", None)
-        switch = bool(was) and was != "eager" and hasattr(hf, "set_attn_implementation")
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".onnx.tmp")
-        os.close(fd)
-        try:
-            if switch:
-                hf.set_attn_implementation("eager")
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # tracer notes on shapes the dynamic axes already cover
-                torch.onnx.export(
-                    _hidden(hf), (torch.from_numpy(tokens["input_ids"]), torch.from_numpy(tokens["attention_mask"])),
-                    tmp, input_names=["input_ids", "attention_mask"], output_names=["hidden"],
-                    dynamic_axes={n: {0: "batch", 1: "tokens"} for n in ("input_ids", "attention_mask", "hidden")},
-                    opset_version=17, dynamo=False)
-            os.replace(tmp, fp32)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-            if switch:
-                hf.set_attn_implementation(was)  # the torch model keeps running as it was loaded
-        log.info("exported %s", fp32)
-    if not int8:
-        return fp32
-    q8 = folder / INT8_FILE
-    if not q8.exists():
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".onnx.tmp")
-        os.close(fd)
-        try:
-            # Per-channel weights: one scale per output row, as torch's per_channel_dynamic_qconfig.
-            # The quantiser logs every tensor, and advice, on the root logger: kept out of our log.
-            logging.disable(logging.WARNING)
-            try:
-                quantize_dynamic(fp32, tmp, weight_type=QuantType.QInt8, per_channel=True)
-            finally:
-                logging.disable(logging.NOTSET)
-            os.replace(tmp, q8)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        log.info("quantised %s", q8)
-    return q8
+    fp32 = _written_once(folder / FP32_FILE, lambda path: _export_fp32(st_model, path))
+    return _written_once(folder / INT8_FILE, lambda path: _quantise(fp32, path)) if int8 else fp32
 
 
 def _tokenize(st_model, texts: list[str]) -> dict[str, np.ndarray]:
