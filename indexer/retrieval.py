@@ -25,7 +25,6 @@ Usage::
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from .embedding import Embedder
 from .indicators import expand
 from .scope import MULTI_YEAR, ScopeMatch, Vocabulary, passage_period, passage_tense, resolve_scope
 from .store import Ranking, Snapshot, Store, check_model, open_store
+from .store.base import AtOnce
 from .textnorm import normalize_query
 
 MODES = ("hybrid", "dense", "keyword")
@@ -113,7 +113,7 @@ class Searcher:
         self.fusion = fusion
         self._qvecs: dict[str, np.ndarray] = {}
         self._vocab: Vocabulary | None = None  # the snapshot's documents never change
-        self._pool: ThreadPoolExecutor | None = None  # for a remote store's concurrent queries
+        self._at_once = AtOnce("partyqa-search")  # no threads until a remote store needs them
 
     @classmethod
     def open(cls, store: str | Path | Store | None = None, model: str | None = None, *,
@@ -127,14 +127,11 @@ class Searcher:
 
     def _concurrently(self, calls: list) -> list:
         """The results of ``calls``, in order. A remote store's queries each wait
-        on the network, so they run at once (the first in this thread); a local
-        store's compete for the same cores, so they run in turn."""
-        if len(calls) < 2 or not self.snapshot.remote:
+        on the network, so they run at once; a local store's compete for the
+        same cores, so they run in turn."""
+        if not self.snapshot.remote:
             return [c() for c in calls]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partyqa-search")
-        later = [self._pool.submit(c) for c in calls[1:]]
-        return [calls[0](), *(f.result() for f in later)]
+        return self._at_once(calls)
 
     @property
     def documents(self) -> dict:

@@ -52,7 +52,7 @@ def test_a_remote_stores_queries_are_sent_at_once_with_the_same_hits(reports_sto
 
     s = Searcher.open(reports_store, embedder=embedder)
     if not s.snapshot.remote:  # local rankers compete for the same cores: in turn, no threads
-        assert s.search("三会一课", k=5) and s._pool is None
+        assert s.search("三会一课", k=5) and s._at_once._pool is None
         return
     threads: set[str] = set()
     query = OceanBaseStore.query
@@ -66,7 +66,7 @@ def test_a_remote_stores_queries_are_sent_at_once_with_the_same_hits(reports_sto
     at_once = [[(h.chunk.doc, h.chunk.start) for h in s.search(q, k=5)] for q in questions]
     assert len(threads) >= 3  # the caller and at least two workers
     monkeypatch.setattr(type(s.snapshot), "remote", False)
-    monkeypatch.setattr(OceanBaseStore, "concurrently", lambda self, calls: [c() for c in calls])
+    monkeypatch.setattr(s.snapshot.store, "concurrently", lambda calls: [c() for c in calls])
     s._qvecs.clear()
     threads.clear()
     assert [[(h.chunk.doc, h.chunk.start) for h in s.search(q, k=5)] for q in questions] == at_once

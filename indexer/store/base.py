@@ -22,6 +22,8 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -115,6 +117,30 @@ class Ranking:
     ids: np.ndarray
     scores: np.ndarray
     rescore: Callable[[list[int]], dict[int, float]]
+
+
+class AtOnce:
+    """Runs calls that each wait on a server at once: the first in the calling
+    thread, the rest on worker threads made on first use (thread-safe), and
+    returns their results in order.
+
+    A searcher and a remote store each keep their own: a searcher's call may
+    itself send the store's queries at once, and a worker waiting on tasks
+    queued behind it in the same pool could wait for ever."""
+
+    def __init__(self, name: str, workers: int = 4):
+        self.name, self.workers = name, workers
+        self._pool = None
+        self._lock = threading.Lock()
+
+    def __call__(self, calls: list[Callable[[], Any]]) -> list:
+        if len(calls) < 2:
+            return [c() for c in calls]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=self.name)
+        later = [self._pool.submit(c) for c in calls[1:]]
+        return [calls[0](), *(f.result() for f in later)]
 
 
 class Snapshot(Protocol):

@@ -40,7 +40,6 @@ import json
 import logging
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
@@ -51,7 +50,7 @@ from ..chunking import Chunk
 from ..config import KEEP_VERSIONS
 from ..errors import BuildLocked, IndexMissing, SettingsError, StoreError, StoreUnavailable
 from ..keywords import char_tokens, word_tokens
-from .base import Manifest, Ranking, group_by_doc, idf_from_df
+from .base import AtOnce, Manifest, Ranking, group_by_doc, idf_from_df
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +106,8 @@ class OceanBaseStore:
         self.keep_versions = keep_versions  # the live version and its predecessors
         self.label = self.loc.label
         self._local = threading.local()
-        self._pool: ThreadPoolExecutor | None = None  # for queries sent at once (see concurrently)
-        self._pool_lock = threading.Lock()
+        # Queries sent at once, each worker thread on its own connection (see _conn).
+        self.concurrently = AtOnce("partyqa-oceanbase")
 
     # -- connections -------------------------------------------------------
 
@@ -135,18 +134,6 @@ class OceanBaseStore:
                 cur.execute(f"SET ob_hnsw_ef_search = {HNSW_EF_SEARCH}")
             self._local.conn = conn
         return conn
-
-    def concurrently(self, calls: list) -> list:
-        """The results of ``calls`` (each a few queries), in order, run at once on
-        this store's worker threads (each with its own connection); the first
-        runs in the calling thread."""
-        if len(calls) < 2:
-            return [c() for c in calls]
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="partyqa-oceanbase")
-        later = [self._pool.submit(c) for c in calls[1:]]
-        return [calls[0](), *(f.result() for f in later)]
 
     def query(self, sql: str, args=None, *, retry: bool = True) -> list[tuple]:
         """Rows of ``sql``. A dropped connection is retried once on a new one
