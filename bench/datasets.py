@@ -56,9 +56,12 @@ GOV_HELDOUT5 = DATA / "gov_questions_heldout5.jsonl"
 # The sixth: 60 questions over 云南 and 四川 only; its 云南 failures were looked at, the 四川 and
 # no-report ones never (README).
 GOV_HELDOUT6 = DATA / "gov_questions_heldout6.jsonl"
+# The seventh: 105 questions over 湖北/湖南/贵州 written by a helper that saw neither the code
+# nor the other sets, committed before its first run (2026-11-24, eighth session).
+GOV_HELDOUT7 = DATA / "gov_questions_heldout7.jsonl"
 GOV_SETS = (("gov-dev", GOV_DEV), ("gov-heldout", GOV_HELDOUT), ("gov-heldout2", GOV_HELDOUT2),
             ("gov-heldout3", GOV_HELDOUT3), ("gov-heldout4", GOV_HELDOUT4), ("gov-heldout5", GOV_HELDOUT5),
-            ("gov-heldout6", GOV_HELDOUT6))
+            ("gov-heldout6", GOV_HELDOUT6), ("gov-heldout7", GOV_HELDOUT7))
 
 
 SHARED_ENV = "PARTYQA_SHARED"  # the shared data folder when --shared is not given
