@@ -43,11 +43,11 @@ test-fast: setup
 SHARED ?= ../shared
 
 # The full run rewrites docs/bench.json, docs/bench.png and the README table.
-bench: setup
+bench: setup chromium converters
 	$(PY) -m bench --shared $(SHARED) --json docs/bench.json --plot docs/bench.png --readme README.md
 
 # Under 5 minutes; fails (and names the figure) when a pinned quality figure drops.
-bench-quick: setup
+bench-quick: setup chromium converters
 	$(PY) -m bench --quick --shared $(SHARED) --json /tmp/partyqa-bench-quick.json
 
 clean:
