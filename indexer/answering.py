@@ -90,7 +90,8 @@ class Answerer:
     * its scope (place, body, year) matches documents of the corpus, and the
       answer comes from one of them (:mod:`indexer.scope`);
     * the best passage is about it: ``cosine + coverage_weight * coverage >=
-      threshold`` (calibrated on the report questions);
+      threshold`` (calibrated on the report questions), for the kinds that
+      answer with a passage when nothing narrower is stated;
     * for a how-many question, a quantity of the asked kind (unit, rate or
       level, target or result) stands in a sentence that names what was asked.
 
@@ -158,6 +159,10 @@ class Answerer:
         hits = self.searcher.search(query, k=k, docs=scoped, scoped=False)
         citations = [self.cite(h, h.chunk.text) for h in hits]
         found, meta = self._relevance(query, hits)
+        # A figure is judged by its own sentence (kind.answer: the object named, or a clause
+        # close in meaning), more narrowly than by the passage: a paraphrase in words the
+        # reports never use (托育位子) keeps a low passage cosine, yet its figure is stated.
+        found = found or bool(hits) and not kind.passage_relevance
         meta["scope"] = match.scope.describe()
         result = AskResult(query, found, [], hits, citations, kind.name, meta=meta)
         if not found:

@@ -53,6 +53,11 @@ def _jieba():
     return tok
 
 
+def is_word(text: str) -> bool:
+    """Whether jieba's dictionary (with the user dictionary) has ``text`` as a word."""
+    return _jieba().FREQ.get(text, 0) > 0
+
+
 def precise_words(text: str) -> set[str]:
     """jieba's precise-mode words of ``text``: 办公厅 is one word, not 办公 and 办公厅."""
     return {w.lower() for w in _jieba().lcut(text) if w.strip()}

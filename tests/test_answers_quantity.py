@@ -111,3 +111,29 @@ def test_a_goal_answers_a_question_that_asks_for_a_goal(city_answerer):
         r = city_answerer.ask(q)
         assert r.found and r.answers[0].text == "23微克/立方米", (q, r.message, [a.text for a in r.answers])
     assert not city_answerer.ask("细颗粒物年平均浓度是多少").found
+
+
+def test_a_paraphrase_in_the_askers_own_words_is_answered(city_answerer):
+    """托育位子 and 小宝宝 are words the report never uses: the figure of exactly
+    the asked unit whose own clause means what was asked (婴幼儿托位增至2.6万个)
+    answers, though the passage as a whole is not close; a figure of that unit
+    in an unrelated clause does not."""
+    r = city_answerer.ask("江城现在能给小宝宝提供多少个托育位子")
+    assert r.found and r.answers[0].text == "2.6万个", (r.message, [a.text for a in r.answers])
+    r = city_answerer.ask("江城有多少个公共图书馆")
+    assert not r.found, [a.text for a in r.answers]
+
+
+def test_a_decrease_is_answered_by_its_percentage(city_answerer):
+    """减时间多少 asks for a change, which the report states as a percentage."""
+    r = city_answerer.ask("江城新上线重点事项办理平均减时间多少")
+    assert r.found and r.answers[0].text == "62%", (r.message, [a.text for a in r.answers])
+
+
+def test_the_asked_measure_word_is_not_glued_to_the_noun_after_it():
+    """jieba cuts 多少套保交房 into 套保 and 交房: the noun asked about is 保交房."""
+    from indexer.answers import query_terms
+
+    assert "套保" not in query_terms("多少套保交房交到了买房人手里")
+    assert "托育" in query_terms("能提供多少个托育位子")
+    assert "家庭" in query_terms("有多少家庭领到补贴")  # 家庭 is a word: 家 is not a measure word here

@@ -33,7 +33,8 @@ SHARE_Q = re.compile(r"占比|比重|比例|百分之几|百分比|[率]|强度"
 # amount nearby (23微克/立方米 for 森林覆盖率) does not answer it. 强度 may be either
 # (能耗强度 in 吨标准煤/万元), and 功率, 频率, 效率 are not shares.
 PERCENT_ONLY_Q = re.compile(r"占比|比重|比例|百分之几|百分比|(?<![功频效汇])率")
-RATE_Q = re.compile(r"(?:增长|增速|增幅|上涨|下降|降低|提高|提升|回落|涨|降)(?![到至])")
+# 减 (减少, 压减, 减时间83%) and 缩短 state a change as much as 降 does.
+RATE_Q = re.compile(r"(?:增长|增速|增幅|上涨|下降|降低|提高|提升|回落|缩短|涨|降|减)(?![到至])")
 # A % right after these words is a growth rate, not a share (研发投入增长10% is not its 强度),
 # and after the others a share, not a growth rate (占国内生产总值比重12.5%).
 GROWTH_BEFORE = re.compile(r"(?:增长|增速|增幅|提高|下降|上涨|降低|回落|增加|减少)(?:了|达到|为)?$")
@@ -162,6 +163,7 @@ class Quantity(Kind):
 
     name = "quantity"
     falls_back = False  # a how-many question is answered by a figure or not at all
+    passage_relevance = False  # the figure's sentence is judged instead (stated)
 
     def detect(self, query: str) -> bool:
         return bool(QUANTITY_Q.search(query))
@@ -234,6 +236,7 @@ class Indicator(Quantity):
 
     name = "indicator"
     falls_back = True
+    passage_relevance = True  # it may answer with a passage
 
     def detect(self, query: str) -> bool:
         bare = re.sub(r"[\s\d年？?。！!，,]+$", "", query)
