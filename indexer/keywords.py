@@ -58,6 +58,11 @@ def is_word(text: str) -> bool:
     return _jieba().FREQ.get(text, 0) > 0
 
 
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """jieba's precise-mode words of ``text`` with their offsets."""
+    return list(_jieba().tokenize(text))
+
+
 def precise_words(text: str) -> set[str]:
     """jieba's precise-mode words of ``text``: 办公厅 is one word, not 办公 and 办公厅."""
     return {w.lower() for w in _jieba().lcut(text) if w.strip()}

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from .chunking import PERIOD_LEAD
-from .keywords import word_tokens
+from .keywords import word_spans, word_tokens
 from .metadata import body_aliases
 from .places import ABBREVIATIONS, NATIONAL, NATIONAL_WORDS, Place, find_places, level_word, place_of
 
@@ -158,6 +158,17 @@ def _find_all(text: str, word: str) -> list[int]:
     return out
 
 
+def _inside_word(query: str, start: int, end: int) -> bool:
+    """Whether the place named at ``start:end`` is part of a longer word that is no
+    place (普洱茶, 北京烤鸭): the word is what is asked about, the place only its scope.
+    Its people (四川人) are the place's."""
+    for w, s, e in word_spans(query):
+        if s <= start and end <= e and e - s > end - start:
+            rest = query[s:start] + query[end:e]
+            return rest != "人" and not any(m.start == 0 and m.end == len(w) for m in find_places(w))
+    return False
+
+
 def parse_scope(query: str, vocab: Vocabulary) -> Scope:
     """Places, bodies and years named in ``query``, with the vocabulary of bodies taken from the corpus."""
     found: list[tuple[int, int, object]] = []
@@ -184,7 +195,9 @@ def parse_scope(query: str, vocab: Vocabulary) -> Scope:
                     places.append(p)
                     kept.append((at, at + 1, ("place", p)))
     # National words stay in the question's object: 国内生产总值 is what is asked about.
-    years, spans = [], [(s, e) for s, e, v in kept if v[0] != "national"]
+    # A place inside a longer word (普洱茶) narrows the documents but stays in the object.
+    years, spans = [], [(s, e) for s, e, v in kept if v[0] != "national"
+                        and not (v[0] == "place" and _inside_word(query, s, e))]
     horizons = []
     for m in _YEAR.finditer(query):
         if _HORIZON_BEFORE.search(query[:m.start()]):

@@ -265,3 +265,13 @@ def test_these_years_say_when_and_bracketed_measure_words_are_kept():
     assert asked_unit("近几年开展了哪些活动") is None
     assert [m.group(0) for m in quantities("累计完成棚户区改造47.63万户（套）、老旧小区改造68.56万户")] == [
         "47.63万户（套）", "68.56万户"]
+def test_a_place_inside_a_longer_word_scopes_but_stays_asked_about(gov_answerer):
+    """重庆火锅 is a dish: it narrows the documents to 重庆's, but remains what is
+    asked about, so 产量 alone (新能源汽车产量) does not answer it."""
+    docs = gov_answerer.searcher.documents
+    m = resolve_scope("重庆火锅产量是多少吨", docs)
+    assert m.docs == ["重庆市_2026政府工作报告.txt"]
+    assert not any(s < 4 and e > 0 for s, e in m.scope.spans)  # 重庆火锅 is not masked as scope
+    assert resolve_scope("重庆2025年汽车产量是多少", docs).scope.spans[0] == (0, 2)
+    r = gov_answerer.ask("重庆火锅2025年产量是多少")
+    assert not r.found, [a.text for a in r.answers]
