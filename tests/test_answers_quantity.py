@@ -137,3 +137,12 @@ def test_the_asked_measure_word_is_not_glued_to_the_noun_after_it():
     assert "套保" not in query_terms("多少套保交房交到了买房人手里")
     assert "托育" in query_terms("能提供多少个托育位子")
     assert "家庭" in query_terms("有多少家庭领到补贴")  # 家庭 is a word: 家 is not a measure word here
+
+
+def test_a_change_asked_is_not_answered_by_the_level_reached(city_answerer):
+    """增长了多少 asks for a change: 全年接待游客6200万人次 is the level, and the
+    report states no growth for it."""
+    r = city_answerer.ask("江城全年接待游客增长了多少")
+    assert not r.found, [a.text for a in r.answers]
+    r = city_answerer.ask("江城全年接待游客多少人次")
+    assert r.found and r.answers[0].text == "6200万人次"

@@ -35,6 +35,8 @@ SHARE_Q = re.compile(r"占比|比重|比例|百分之几|百分比|[率]|强度"
 PERCENT_ONLY_Q = re.compile(r"占比|比重|比例|百分之几|百分比|(?<![功频效汇])率")
 # 减 (减少, 压减, 减时间83%) and 缩短 state a change as much as 降 does.
 RATE_Q = re.compile(r"(?:增长|增速|增幅|上涨|下降|降低|提高|提升|回落|缩短|涨|降|减)(?![到至])")
+# 增长了多少, 提高几: the change itself is asked (not 减税降费多少, where it names the object).
+CHANGE_ASKED = re.compile(rf"{RATE_Q.pattern}(?:了)?(?:约|大约)?(?:多少|几)")
 # A % right after these words is a growth rate, not a share (研发投入增长10% is not its 强度),
 # and after the others a share, not a growth rate (占国内生产总值比重12.5%).
 GROWTH_BEFORE = re.compile(r"(?:增长|增速|增幅|提高|下降|上涨|降低|回落|增加|减少)(?:了|达到|为)?$")
@@ -158,6 +160,13 @@ def right_kind(query: str, sent: str, m: re.Match) -> bool:
     return measure != "rate" or not SHARE_BEFORE.search(before)
 
 
+def _before(hits: Sequence, c) -> str:
+    """The few characters before candidate ``c`` in its sentence."""
+    h = hits[c.hit]
+    at = c.start - h.chunk.start
+    return h.chunk.text[max(c.sent_start - h.chunk.start, at - 6):at]
+
+
 class Quantity(Kind):
     """多少, 几, 比例 …: a figure of the asked kind, or no answer."""
 
@@ -206,7 +215,12 @@ class Quantity(Kind):
                             for c in found), key=lambda c: -c.score)
         find = lambda ok: stated(ctx, query, hits, [c for c in found if ok(c.unit)])
         if measure == "rate":
-            cands = find(rate) or ([] if PERCENT_ONLY_Q.search(query) else find(level))
+            # 增长了多少 answered by an amount: only one stated as a change (增加24元),
+            # not the level it reached (接待游客超11亿人次).
+            change = (lambda u, c: level(u) and GROWTH_BEFORE.search(_before(hits, c))) \
+                if CHANGE_ASKED.search(query) else (lambda u, c: level(u))
+            cands = find(rate) or ([] if PERCENT_ONLY_Q.search(query) else
+                                   stated(ctx, query, hits, [c for c in found if change(c.unit, c)]))
         else:
             cands = find(level)
         if not cands:
