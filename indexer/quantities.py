@@ -107,6 +107,8 @@ QUANTITY_Q = re.compile(
 ASKED_UNIT = re.compile(rf"{HOW_MANY}(?:{MAGNITUDE}{{1,2}})?(?P<unit>{UNITS}|钱)?")
 # A compound measure word no list has (多少航次, 几班次): a character and a counter.
 ASKED_COMPOUND = re.compile(rf"{HOW_MANY}(?P<unit>[\u4e00-\u9fff](?:次|个|辆|台|艘|架|列|项|场|批|件|座|家|人))")
+# 出生人口是多少, 参会人数有多少: people, counted in 人 (名, 位) or by a bare number (在线人数达714.88万).
+PEOPLE_COUNTED = re.compile(rf"(?:人口|人数)(?:总数|总量|规模)?(?:是|有|为|达到|达|共|一共|总共)?{HOW_MANY}")
 # Bare digits in these contexts are not quantities users ask about.
 NOT_QUANTITY_BEFORE = ("第",)
 

@@ -146,3 +146,9 @@ def test_a_change_asked_is_not_answered_by_the_level_reached(city_answerer):
     assert not r.found, [a.text for a in r.answers]
     r = city_answerer.ask("江城全年接待游客多少人次")
     assert r.found and r.answers[0].text == "6200万人次"
+
+
+def test_people_are_never_counted_in_places(city_answerer):
+    """婴幼儿人口 asks how many people: 婴幼儿托位增至2.6万个 counts places, not children."""
+    r = city_answerer.ask("江城婴幼儿人口有多少")
+    assert not r.found, [a.text for a in r.answers]

@@ -22,7 +22,7 @@ import numpy as np
 from ..chunking import period_lead
 from ..indicators import SYNONYMS, ascii_lower, forms, mentions
 from ..keywords import STOPWORDS, is_word, word_tokens
-from ..quantities import ASKED_UNIT, CN_DIGITS, PERSON_UNITS, QUANTITY_Q, UNITS, asked_unit, unit_score
+from ..quantities import ASKED_UNIT, CN_DIGITS, PEOPLE_COUNTED, PERSON_UNITS, QUANTITY_Q, UNITS, asked_unit, unit_score
 from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_PERIODS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
                      passage_period, passage_tense, period_mark, spans_years)
 
@@ -455,6 +455,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     known_total = sum(known.values()) or 1.0
     qgrams = bigrams(query)
     asked = asked_unit(query)
+    people = asked in PERSON_UNITS or bool(PEOPLE_COUNTED.search(query))
     # One year asked (2025年, 去年) or a period (十四五期间, 累计): a figure of the other kind does not answer.
     wants_period = match.scope.multi_year
     single_year = bool(match.scope.years or match.scope.relative) and not wants_period
@@ -561,12 +562,11 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                         obj += p.elsewhere * w
                 score = obj / total
                 score += p.shared_bigrams * len(qgrams & bigrams(sent)) / (len(qgrams) or 1)
+                if people and unit and not any(u in unit for u in PERSON_UNITS) and not unit_score(asked, unit):
+                    continue  # people asked (多少人, 出生人口) are never counted in 家 or 个
                 if asked is not None:
                     # The asked unit itself (25位 for 多少位) beats one of its class (13人次).
-                    fits = unit_score(asked, unit)
-                    if not fits and asked in PERSON_UNITS and unit and not any(u in unit for u in PERSON_UNITS):
-                        continue  # people asked (多少人) are never counted in 家 or 个
-                    score += fits or -p.wrong_unit
+                    score += unit_score(asked, unit) or -p.wrong_unit
                 score += p.hit_rank * rank_bonus + fit
                 # A word right before the object that the question does not have
                 # names another indicator (人均地区生产总值 is not 地区生产总值).
