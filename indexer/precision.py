@@ -7,7 +7,9 @@ AVX512-BF16 or AMX; emulated bf16 is many times slower), torch's dynamic
 int8, and ONNX Runtime in fp32 and int8 (``onnx``, ``onnx-int8``, see
 :mod:`indexer.onnx_engine`) on a fixed sample of report passages, drops
 those whose vectors stray from fp32's, and keeps the fastest of the rest
-(the most faithful of those within 10% of it).
+(the most faithful of those within 10% of it). It also times one short
+question at a time: where another engine is clearly quicker at that (onnx
+against bf16 on these machines), searches embed questions with it.
 The first load of a model on a machine pays for it once (about 25 s with
 the ONNX export); later loads read ``<cache>/precision.json``.
 
@@ -26,6 +28,7 @@ Usage::
     from indexer.precision import choose
     m = choose(st_model, "passage: ", fingerprint, cache_dir)   # st_model in fp32
     m.precision, m.passages_per_s, m.rejected                   # "bf16", {...}, ("int8", "onnx-int8")
+    m.query_precision, m.query_ms                               # "onnx", {"bf16": 13.4, "onnx": 10.9, ...}
     model = convert(st_model, m.precision, onnx_dir=cache_dir / "onnx" / fingerprint)
 """
 
@@ -52,6 +55,7 @@ log = logging.getLogger(__name__)
 MIN_COSINE = 0.999
 NEAR_TIE = 0.9  # speeds within 10% of the fastest count as a tie, settled by faithfulness
 CACHE_FILE = "precision.json"
+QUESTIONS, QUESTION_CHARS = 12, 24  # single questions timed: the sample's openings, a question's length
 
 
 def cpu_info() -> tuple[str, set[str]]:
@@ -132,6 +136,10 @@ class Measurement:
     rejected: tuple[str, ...] = ()  # below MIN_COSINE
     machine: str = ""
     measured_at: str = ""
+    # What one question is embedded with (what a search waits for): another engine may be
+    # quicker on one short text than the one quickest on many (bf16 vs onnx here).
+    query_precision: str = ""
+    query_ms: dict[str, float] = field(default_factory=dict)
 
 
 def machine_key(fingerprint: str, device: str = "cpu") -> str:
@@ -192,8 +200,20 @@ def measure(model, prompt: str, texts: list[str] | None = None, device: str = "c
     # faster to win, and a near-tie does not flip from one machine of a kind to the next.
     fastest = max(speed[p] for p in models)
     choice = max((p for p in models if speed[p] >= NEAR_TIE * fastest), key=lambda p: (cosine[p], speed[p]))
+    # One question at a time, interleaved; a second engine only when clearly quicker than the first.
+    questions = [t[:QUESTION_CHARS] for t in texts[:QUESTIONS]]
+    taken: dict[str, list[float]] = {p: [] for p in models}
+    for q in questions * 2:
+        for p, m in models.items():
+            t = time.perf_counter()
+            m.encode([q], prompt=prompt or None, batch_size=1, convert_to_numpy=True, show_progress_bar=False)
+            taken[p].append(time.perf_counter() - t)
+    query_ms = {p: round(1000 * float(np.median(v)), 2) for p, v in taken.items()}
+    quickest = min(query_ms, key=query_ms.get)
+    query_choice = choice if query_ms[choice] * NEAR_TIE <= query_ms[quickest] else quickest
     return Measurement(choice, speed, {p: round(c, 5) for p, c in cosine.items()}, rejected,
-                       measured_at=datetime.now().isoformat(timespec="seconds"))
+                       measured_at=datetime.now().isoformat(timespec="seconds"),
+                       query_precision=query_choice, query_ms=query_ms)
 
 
 def _read(path: Path) -> dict:
@@ -214,15 +234,16 @@ def choose(model, prompt: str, fingerprint: str, cache: Path | None, device: str
     key = machine_key(fingerprint, device)
     path = Path(cache) / CACHE_FILE if cache else None
     known = _read(path) if path else {}
-    if key in known:
+    if key in known and known[key].get("query_precision"):  # older entries did not time single questions
         try:
             return Measurement(**{**known[key], "rejected": tuple(known[key].get("rejected", ())), "machine": key})
         except TypeError:  # written by another version of this module
             pass
     t = time.perf_counter()
     m = Measurement(**{**asdict(measure(model, prompt, device=device, onnx_dir=onnx_folder(cache, fingerprint))), "machine": key})
-    log.info("precision auto: %s chosen in %.1fs (passages/s %s, cosine to fp32 %s, rejected %s) on %s",
-             m.precision, time.perf_counter() - t, m.passages_per_s, m.cosine_to_fp32, m.rejected or "none", key)
+    log.info("precision auto: %s chosen in %.1fs (passages/s %s, cosine to fp32 %s, rejected %s; one question: %s, "
+             "ms %s) on %s", m.precision, time.perf_counter() - t, m.passages_per_s, m.cosine_to_fp32,
+             m.rejected or "none", m.query_precision, m.query_ms, key)
     if path:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,15 @@ def test_measurement_times_native_precisions_and_keeps_the_fastest_faithful_one(
         # (bench: gov-heldout5 dense hit@1 0.700 -> 0.614).
         assert measured.cosine_to_fp32["onnx"] == pytest.approx(1.0, abs=1e-5)
         assert "onnx-int8" in measured.rejected
+    # One question at a time, every faithful engine timed; another engine than the bulk
+    # one only when clearly quicker.
+    assert set(measured.query_ms) == {p for p in measured.passages_per_s if p not in measured.rejected}
+    quickest = min(measured.query_ms, key=measured.query_ms.get)
+    if measured.query_precision != measured.precision:
+        assert measured.query_precision == quickest
+        assert measured.query_ms[quickest] < precision.NEAR_TIE * measured.query_ms[measured.precision]
+    else:
+        assert measured.query_ms[quickest] >= precision.NEAR_TIE * measured.query_ms[measured.precision]
 
 
 def test_without_native_bf16_bf16_is_not_a_candidate(monkeypatch):
@@ -49,7 +58,8 @@ def test_without_native_bf16_bf16_is_not_a_candidate(monkeypatch):
 
 
 MEASURED = precision.Measurement("bf16", {"fp32": 24.0, "bf16": 63.0, "int8": 66.0},
-                                 {"fp32": 1.0, "bf16": 0.99997, "int8": 0.985}, ("int8",))
+                                 {"fp32": 1.0, "bf16": 0.99997, "int8": 0.985}, ("int8",),
+                                 query_precision="bf16", query_ms={"fp32": 17.0, "bf16": 13.4})
 
 
 def test_the_choice_is_remembered_per_machine_and_model(tmp_path, monkeypatch):
@@ -69,6 +79,15 @@ def test_the_choice_is_remembered_per_machine_and_model(tmp_path, monkeypatch):
     assert "model-a" in first.machine and first.machine.startswith(precision.machine_key("model-a").split(" [")[0])
     precision.choose(None, "passage: ", "model-b", tmp_path)  # another model: measured again
     assert len(calls) == 2 and len(json.loads((tmp_path / precision.CACHE_FILE).read_text())) == 2
+
+
+def test_a_choice_without_single_question_timings_is_measured_again(tmp_path, monkeypatch):
+    """An entry written before questions were timed says nothing of them: measure again."""
+    calls = []
+    monkeypatch.setattr(precision, "measure", lambda *a, **k: calls.append(1) or MEASURED)
+    old = {k: v for k, v in MEASURED.__dict__.items() if k not in ("machine", "query_precision", "query_ms")}
+    (tmp_path / precision.CACHE_FILE).write_text(json.dumps({precision.machine_key("m"): {**old, "rejected": ["int8"]}}))
+    assert precision.choose(None, "passage: ", "m", tmp_path).query_precision == "bf16" and calls == [1]
 
 
 def test_an_unwritable_cache_still_gives_a_choice(tmp_path, monkeypatch):
@@ -93,3 +112,30 @@ def test_an_explicit_precision_is_not_measured(tmp_path):
     e = Embedder(precision="fp32", settings=Settings(cache=tmp_path))
     assert e.measurement is None and not (tmp_path / precision.CACHE_FILE).exists()
     assert Embedder(settings=Settings(cache=tmp_path, precision="fp32")).measurement is None
+
+
+@pytest.mark.slow
+def test_a_question_goes_to_the_engine_quickest_on_one_text(tmp_path, fp32):
+    """Where the measurement says fp32 for throughput and onnx for one question, a
+    search's question and the few sentences an answer is checked against go to
+    ONNX Runtime, loaded on first use; a build's passages stay on torch. Both
+    give fp32's vectors."""
+    from indexer.onnx_engine import OnnxModel
+
+    if not precision.onnx_engine.supports(fp32.model):
+        pytest.skip("onnxruntime/onnx not installed")
+    e = Embedder(precision="fp32", settings=Settings(cache=tmp_path))
+    split = precision.Measurement("fp32", {"fp32": 30.0, "onnx": 28.0}, {"fp32": 1.0, "onnx": 1.0},
+                                  query_precision="onnx", query_ms={"fp32": 17.0, "onnx": 10.9})
+    (tmp_path / precision.CACHE_FILE).write_text(json.dumps(
+        {precision.machine_key(e.info.fingerprint): {k: v for k, v in split.__dict__.items() if k != "machine"}}))
+    auto = Embedder(settings=Settings(cache=tmp_path))
+    assert (auto.precision, auto.query_precision) == ("fp32", "onnx") and auto._quick is None
+    texts = precision.sample_passages()[:8]
+    many = auto.encode_passages(texts)
+    assert auto._quick is None  # a build does not load the second engine
+    q = auto.encode_queries(["全市开展了多少项科普活动？"])
+    assert isinstance(auto._quick, OnnxModel)
+    few = auto.encode_passages(texts[:2])
+    assert float(q[0] @ fp32.encode_queries(["全市开展了多少项科普活动？"])[0]) > 0.9999
+    assert np.all((few * many[:2]).sum(1) > 0.9999)
