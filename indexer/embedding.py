@@ -213,7 +213,8 @@ class Embedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.info.dim), np.float32)
-        model = self._engine_for(len(texts))
+        # A build (which reports progress) keeps to the bulk engine, however few its new passages.
+        model = self.model if progress else self._engine_for(len(texts))
         # Sort by length so each batch pads little; sentence-transformers does
         # this within a call, we do it across calls to report progress.
         order = np.argsort([-len(t) for t in texts], kind="stable")
