@@ -63,6 +63,18 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
     return list(_jieba().tokenize(text))
 
 
+@lru_cache(maxsize=1)
+def _tagger():
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_jieba())
+
+
+def noun_tags(text: str) -> list[tuple[str, str]]:
+    """jieba's words of ``text`` with their part-of-speech tags (n… for nouns)."""
+    return [(p.word, p.flag) for p in _tagger().lcut(text)]
+
+
 def precise_words(text: str) -> set[str]:
     """jieba's precise-mode words of ``text``: 办公厅 is one word, not 办公 and 办公厅."""
     return {w.lower() for w in _jieba().lcut(text) if w.strip()}

@@ -152,3 +152,14 @@ def test_people_are_never_counted_in_places(city_answerer):
     """婴幼儿人口 asks how many people: 婴幼儿托位增至2.6万个 counts places, not children."""
     r = city_answerer.ask("江城婴幼儿人口有多少")
     assert not r.found, [a.text for a in r.answers]
+
+
+def test_a_paraphrase_must_count_the_noun_the_question_names_before_its_question_word(answerer):
+    """个人会员 is a word the reports use: 11名在职党员干部, though its clause is close in
+    meaning, does not count them. The bundled reports state no number of 个人会员."""
+    from indexer.answers.base import counted_before
+
+    assert counted_before("淮北市科协现有个人会员多少名") == "会员"
+    assert counted_before("湖北现在能给小宝宝提供多少个托育位子") == ""  # a verb there: the noun comes after
+    r = answerer.ask("淮北市科协现有个人会员多少名")
+    assert not r.found, [a.text for a in r.answers]

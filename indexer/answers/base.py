@@ -21,7 +21,7 @@ import numpy as np
 
 from ..chunking import period_lead
 from ..indicators import SYNONYMS, ascii_lower, forms, mentions
-from ..keywords import STOPWORDS, is_word, word_tokens
+from ..keywords import STOPWORDS, is_word, noun_tags, word_tokens
 from ..quantities import ASKED_UNIT, CN_DIGITS, PEOPLE_COUNTED, PERSON_UNITS, QUANTITY_Q, UNITS, asked_unit, unit_score
 from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_PERIODS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
                      passage_period, passage_tense, period_mark, spans_years)
@@ -651,7 +651,38 @@ def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Cand
         return []
     sims = [_similarity(ctx, query, hits, c)[-1] for c in exact]
     i = int(np.argmax(sims))
-    return [exact[i]] if sims[i] >= p.paraphrase_clause_cosine else []
+    if sims[i] < p.paraphrase_clause_cosine:
+        return []
+    # 个人会员多少名: the counted noun before the question word, when the reports use that word,
+    # must be what the figure counts (11名在职党员干部 is no count of 个人会员).
+    counted = counted_before(query)
+    if counted and ctx.searcher.idf(counted) < ctx.searcher.idf("\x00") and not mentions(_clause(hits, exact[i]), counted):
+        return []
+    return [exact[i]]
+
+
+_BEFORE_ASKED = re.compile(r"(?:现有|共有|一共有|总共有|有|是|为|共|达|达到)?$")
+
+
+def counted_before(query: str) -> str:
+    """The word right before a how-many question's question word (个人会员 in
+    现有个人会员多少名), "" when the question word opens the question or follows a verb."""
+    asked = ASKED_UNIT.search(query)
+    if not asked or not asked.group("unit"):
+        return ""
+    head = query[:asked.start()]
+    head = head[:_BEFORE_ASKED.search(head).start()]
+    words = noun_tags(head)
+    w, tag = words[-1] if words else ("", "")
+    # A noun only: 提供多少个, 冒出来多少户 put a verb there, and the counted noun after.
+    return w if tag.startswith("n") and len(w) >= 2 and not NOT_OBJECT.match(w) else ""
+
+
+def _clause(hits: Sequence, c: Candidate) -> str:
+    h = hits[c.hit]
+    sent = h.chunk.text[c.sent_start - h.chunk.start:c.sent_end - h.chunk.start]
+    at = c.start - c.sent_start
+    return next(m.group(0) for m in CLAUSE.finditer(sent) if m.start() <= at < m.end())
 
 
 def _similarity(ctx, query: str, hits: Sequence, c: Candidate) -> list[float]:
