@@ -665,8 +665,9 @@ _BEFORE_ASKED = re.compile(r"(?:现有|共有|一共有|总共有|有|是|为|�
 
 
 def counted_before(query: str) -> str:
-    """The word right before a how-many question's question word (个人会员 in
-    现有个人会员多少名), "" when the question word opens the question or follows a verb."""
+    """The noun right before a how-many question's question word (会员 in
+    现有个人会员多少名), "" when there is none (the question word opens the
+    question, or follows a verb and counts the noun after it)."""
     asked = ASKED_UNIT.search(query)
     if not asked or not asked.group("unit"):
         return ""
@@ -678,20 +679,22 @@ def counted_before(query: str) -> str:
     return w if tag.startswith("n") and len(w) >= 2 and not NOT_OBJECT.match(w) else ""
 
 
-def _clause(hits: Sequence, c: Candidate) -> str:
+def _sentence_and_clause(hits: Sequence, c: Candidate) -> tuple[str, str]:
+    """The candidate's sentence and the clause of it that holds the figure."""
     h = hits[c.hit]
     sent = h.chunk.text[c.sent_start - h.chunk.start:c.sent_end - h.chunk.start]
     at = c.start - c.sent_start
-    return next(m.group(0) for m in CLAUSE.finditer(sent) if m.start() <= at < m.end())
+    return sent, next(m.group(0) for m in CLAUSE.finditer(sent) if m.start() <= at < m.end())
+
+
+def _clause(hits: Sequence, c: Candidate) -> str:
+    return _sentence_and_clause(hits, c)[1]
 
 
 def _similarity(ctx, query: str, hits: Sequence, c: Candidate) -> list[float]:
     """Cosine of the question with the candidate's sentence and, last, its own clause
     (the rest of a long sentence is about other things: …，开办公益“爱心托管班”1.9万个)."""
-    h = hits[c.hit]
-    sent = h.chunk.text[c.sent_start - h.chunk.start:c.sent_end - h.chunk.start]
-    at = c.start - c.sent_start
-    clause = next(m.group(0) for m in CLAUSE.finditer(sent) if m.start() <= at < m.end())
+    sent, clause = _sentence_and_clause(hits, c)
     texts = [sent] if clause == sent else [sent, clause]
     return [float(x) for x in ctx.searcher.embedder.encode_passages(texts) @ ctx.searcher.query_vector(query)]
 
