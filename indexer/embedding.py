@@ -37,6 +37,8 @@ from .precision import ONNX, choose, convert, onnx_folder
 log = logging.getLogger(__name__)
 
 FEW = 4  # up to this many texts (a question, the sentences an answer is checked against) are "a few"
+_QUICK: dict[tuple, object] = {}  # question engines, one per model in a process
+_QUICK_LOCK = threading.Lock()
 
 
 def _offline() -> None:
@@ -172,7 +174,6 @@ class Embedder:
             self.query_precision = self.measurement.query_precision or self.precision
         self._target, self._fingerprint = target, fingerprint
         self._quick = None  # the engine for a few texts, when another than ``model``: loaded on first use
-        self._quick_lock = threading.Lock()
         if self.precision in ONNX and not onnx_engine.supports(self.model):
             raise SettingsError(f"模型“{self.name}”不能用 {self.precision} 精度运行（需要 onnxruntime 和 onnx，"
                                 "且模型为常见的平均或 CLS 池化结构）；请用 auto、fp32、bf16 或 int8。")
@@ -193,11 +194,15 @@ class Embedder:
         first time it is needed; a build's passages to the one quickest on many."""
         if n > FEW or self.query_precision == self.precision:
             return self.model
-        with self._quick_lock:
-            if self._quick is None:
+        if self._quick is not None:
+            return self._quick
+        folder = onnx_folder(self.settings.cache, self._fingerprint)
+        # One per process and model: every embedder of it (the app's, a test's) shares the engine.
+        key = (self._fingerprint, self.query_precision, str(folder), self.device)
+        with _QUICK_LOCK:
+            if key not in _QUICK:
                 from sentence_transformers import SentenceTransformer
 
-                folder = onnx_folder(self.settings.cache, self._fingerprint)
                 if (self.query_precision in ONNX and isinstance(self.model, SentenceTransformer)
                         and onnx_engine.exported(folder, self.query_precision == "onnx-int8")):
                     # The export is there: ONNX Runtime needs only the model's tokenizer and
@@ -205,8 +210,9 @@ class Embedder:
                     source = self.model
                 else:
                     source = SentenceTransformer(str(self._target), device=self.device, local_files_only=True)
-                self._quick = convert(source, self.query_precision, keep=False, onnx_dir=folder)
-            return self._quick
+                _QUICK[key] = convert(source, self.query_precision, keep=False, onnx_dir=folder)
+            self._quick = _QUICK[key]
+        return self._quick
 
     def _encode(self, texts: Sequence[str], prompt: str, batch_size: int,
                 progress: Callable[[int], None] | None) -> np.ndarray:
