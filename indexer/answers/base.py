@@ -293,6 +293,12 @@ def object_weights(ctx, query: str, match: ScopeMatch) -> dict[str, float]:
     return weights
 
 
+def corpus_uses(ctx, word: str) -> bool:
+    """Whether the indexed reports use ``word`` at all (its IDF is below an unseen word's):
+    a word they never use may be the asker's own (小宝宝 for 婴幼儿)."""
+    return ctx.searcher.idf(word) < ctx.searcher.idf("\x00")
+
+
 def term_weights(ctx, query: str) -> dict[str, float]:
     """Question words weighted by length and rarity, so that the words
     that single out the object (一对一, 国家级) count more than common ones."""
@@ -450,8 +456,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     obj_total = sum(objects.values()) or 1.0
     # Words the corpus never uses may be the asker's own (小宝宝 for 婴幼儿); words it does
     # use, missing from a sentence, say that the sentence is about something else.
-    unseen = ctx.searcher.idf("\x00")
-    known = {t: w for t, w in objects.items() if ctx.searcher.idf(t) < unseen}
+    known = {t: w for t, w in objects.items() if corpus_uses(ctx, t)}
     known_total = sum(known.values()) or 1.0
     qgrams = bigrams(query)
     asked = asked_unit(query)
@@ -470,7 +475,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     goal_asked = match.timed or bool(BOUND_Q.search(query))
     qualifier, head = qualified_head(query, objects)
     counted = counted_noun(query, objects)
-    if counted and ctx.searcher.idf(counted) >= unseen:
+    if counted and not corpus_uses(ctx, counted):
         counted = ""  # the asker's own word (托育位子): a paraphrase, judged by meaning
     counted_parts = [t for t in objects if t != counted and t in counted]
     cands: list[Candidate] = []
@@ -656,7 +661,7 @@ def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Cand
     # 个人会员多少名: the counted noun before the question word, when the reports use that word,
     # must be what the figure counts (11名在职党员干部 is no count of 个人会员).
     counted = counted_before(query)
-    if counted and ctx.searcher.idf(counted) < ctx.searcher.idf("\x00") and not mentions(_clause(hits, exact[i]), counted):
+    if counted and corpus_uses(ctx, counted) and not mentions(_clause(hits, exact[i]), counted):
         return []
     return [exact[i]]
 

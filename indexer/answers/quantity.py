@@ -213,16 +213,15 @@ class Quantity(Kind):
             # 播种面积6200万亩 does not answer 粮食产量, but 高标准农田4808万亩 is what 高标准农田 asks.
             found = sorted((replace(c, score=c.score - ctx.params.area_unit) if c.unit.endswith(AREA_UNITS) else c
                             for c in found), key=lambda c: -c.score)
-        find = lambda ok: stated(ctx, query, hits, [c for c in found if ok(c.unit)])
+        find = lambda ok: stated(ctx, query, hits, [c for c in found if ok(c)])
         if measure == "rate":
             # 增长了多少 answered by an amount: only one stated as a change (增加24元),
             # not the level it reached (接待游客超11亿人次).
-            change = (lambda u, c: level(u) and GROWTH_BEFORE.search(_before(hits, c))) \
-                if CHANGE_ASKED.search(query) else (lambda u, c: level(u))
-            cands = find(rate) or ([] if PERCENT_ONLY_Q.search(query) else
-                                   stated(ctx, query, hits, [c for c in found if change(c.unit, c)]))
+            change_asked = bool(CHANGE_ASKED.search(query))
+            amount = lambda c: level(c.unit) and (not change_asked or GROWTH_BEFORE.search(_before(hits, c)))
+            cands = find(lambda c: rate(c.unit)) or ([] if PERCENT_ONLY_Q.search(query) else find(amount))
         else:
-            cands = find(level)
+            cands = find(lambda c: level(c.unit))
         if not cands:
             return []
         best = cands[0]
