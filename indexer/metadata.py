@@ -78,9 +78,13 @@ def body_aliases(body: str) -> set[str]:
             variants |= {v.replace(long, short) for v in variants}
         out |= variants
     # Inside 淮北, 淮北市科协 is 市科协; and 市科技局 is also 科技局.
+    # Asked from outside, 淮北市科协 is also 淮北科协 (the place's short name).
     for p in find_places(base)[:1]:
         if p.start == 0:
-            out |= {a[len(p.place.short):] for a in out if a.startswith(p.place.short)}
+            full, short = p.place.name, p.place.short
+            out |= {a[len(short):] for a in out if a.startswith(short)}
+            if full != short:
+                out |= {short + a[len(full):] for a in out if a.startswith(full) and len(a) > len(full)}
     out |= {re.sub(r"^[市省县区]", "", a) for a in out}
     # Two characters (科协, 政府) name a kind of body, not one body.
     return {a for a in out if len(a) >= 3}

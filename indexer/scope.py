@@ -350,7 +350,8 @@ def resolve_scope(query: str, documents: dict[str, dict], vocab: Vocabulary | No
         elif not scope.bodies:
             return ScopeMatch(scope, [], f"语料中没有{'、'.join(scope.places)}的报告，无法回答。")
         # With a body named (市科协与新疆的科协有什么合作) an unknown place is the topic, not the scope.
-    elif scope.national and not LOCAL.search(query):
+    elif scope.national and not scope.bodies and not LOCAL.search(query):
+        # A body named (淮北科协…中国科协第几次全国代表大会) scopes the question; 全国 is then its topic.
         national = {p for p, m in documents.items() if m.get("place") == NATIONAL}
         if national:
             docs &= national

@@ -163,3 +163,17 @@ def test_a_paraphrase_must_count_the_noun_the_question_names_before_its_question
     assert counted_before("湖北现在能给小宝宝提供多少个托育位子") == ""  # a verb there: the noun comes after
     r = answerer.ask("淮北市科协现有个人会员多少名")
     assert not r.found, [a.text for a in r.answers]
+
+
+def test_a_name_the_reports_quote_must_be_named_where_the_figure_stands(answerer):
+    """The reports put names in quotation marks (“天开创新沙龙”): a figure in a
+    sentence that names neither it nor, before it in the paragraph, anything
+    quoted by that name is about something else (组织35人次参加市委党校调训).
+    A period in quotation marks (“十四五”) is scope, not a name."""
+    from indexer.answers.base import asked_names
+
+    r = answerer.ask("天开创新沙龙一共有多少人参加")
+    assert not r.found and r.answers == [], [a.text for a in r.answers]
+    r = answerer.ask("天开创新沙龙举办了几期")
+    assert r.found and r.answers[0].text == "四期", [a.text for a in r.answers]
+    assert asked_names("天开创新沙龙举办了几期", r.hits, answerer.searcher.resolve("天开创新沙龙举办了几期")) == {"天开创新沙龙"}

@@ -84,6 +84,18 @@ def test_body_aliases_cover_short_forms():
     assert {"市科技局", "科技局", "市科学技术局党组"} <= body_aliases("中共*市科学技术局党组")
     assert "市科协" in body_aliases("淮北市科协第三届委员会")
     assert "科协" not in body_aliases("市科协党组")  # two characters name a kind of body, not one
+    assert {"淮北科协", "淮北市科协"} <= body_aliases("淮北市科学技术协会")  # the place's short name, from outside
+
+
+def test_a_second_body_named_is_a_topic_not_a_conflicting_scope(searcher):
+    """淮北科协 is the 淮北市科学技术协会 by its short name; 中国科协 and 全国代表大会
+    named after it are what it studied. The question is asked of the 淮北 report,
+    not refused as 语料中没有淮北市中国科协的报告."""
+    docs = searcher.documents
+    huaibei = [p for p, m in docs.items() if m.get("place") == "淮北市"]
+    m = resolve_scope("淮北科协组织学习的是总书记在中国科协第几次全国代表大会上的讲话", docs)
+    assert m.message == "" and huaibei and set(huaibei) <= set(m.docs or ())
+    assert resolve_scope("淮北科协有多少个学会", docs).docs == huaibei
 
 
 def test_page_residue_is_kept_out_of_passages_with_exact_offsets(gov_corpus):

@@ -442,6 +442,25 @@ def modifiers(sent: str, objects: dict[str, float], start: int, end: int) -> set
 
 # --- spans: scoring, and which answer at all --------------------------------------
 
+# What a report puts in quotation marks or title marks is a name (“天开创新沙龙”, 《科普法》).
+QUOTED = re.compile(r"[“「『《\"]([^”」』》\"\n]{3,20})[”」』》\"]")
+
+
+def asked_names(query: str, hits: Sequence, match: ScopeMatch) -> set[str]:
+    """Names the question asks about: what the retrieved passages quote and the
+    question names in full, outside its scope words (“十四五” is a period). A
+    sentence that does not name one is about something else (组织35人次参加市委党校调训
+    says nothing of 天开创新沙龙). The question's own quotation marks are left
+    out: they quote a phrase to find (“几个亲自”), not a name."""
+    quoted = {m.group(1).strip() for h in hits for m in QUOTED.finditer(h.chunk.text)}
+    out = set()
+    for n in quoted:
+        at = query.find(n)
+        if len(n) >= 3 and at >= 0 and not any(s < at + len(n) and at < e for s, e in match.scope.spans):
+            out.add(n)
+    return out
+
+
 def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Callable[[str], list[re.Match]],
                 by_clause: bool = True) -> list[Candidate]:
     """Spans found by ``spans`` in the hits' sentences, scored by how well
@@ -478,6 +497,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     if counted and not corpus_uses(ctx, counted):
         counted = ""  # the asker's own word (托育位子): a paraphrase, judged by meaning
     counted_parts = [t for t in objects if t != counted and t in counted]
+    named = asked_names(query, hits, match)
     cands: list[Candidate] = []
     for hi, h in enumerate(hits):
         fit = time_fit(ctx, h, match)
@@ -509,6 +529,8 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             if opening := period_lead(lead + sent):
                 para = passage_period(opening)
             loose_period = bool(MULTI_YEAR.search(sent) or MULTI_YEAR.search(lead) or spans_years(lead + sent))
+            if not all(n in lead + sent for n in named):
+                continue  # the sentence, or its paragraph before it, names what is asked about
             if not all(states_year(h.chunk.section + lead + sent, y) for y in far):
                 continue  # 到2030年 asked of a 2026 report: only a passage naming 2030 (or 十五五) speaks of it
             found = spans(sent)
