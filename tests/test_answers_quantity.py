@@ -165,6 +165,36 @@ def test_a_paraphrase_must_count_the_noun_the_question_names_before_its_question
     assert not r.found, [a.text for a in r.answers]
 
 
+def test_a_total_is_not_answered_by_those_chosen_for_something_else(city_answerer, answerer):
+    """3人当选两院院士 and 12人入选国家级人才计划 say how many were chosen, not how many
+    科技工作者 there are; asked as such (几人当选) they answer. Chosen for what the
+    question asks (8家入选国家级基地), the figure counts it."""
+    r = city_answerer.ask("江城科技工作者总数有多少人")
+    assert not r.found and r.answers == [], [a.text for a in r.answers]
+    assert city_answerer.ask("江城有几人当选两院院士").answers[0].text == "3人"
+    assert answerer.ask("国家级科学家精神教育基地总数是多少个").answers[0].text == "8家"
+
+
+def test_a_figure_counts_the_noun_right_after_it(answerer):
+    """班子成员确定6个调研课题和15项调研专题: 多少项调研专题 is the 15项, the figure
+    right before the noun the question counts; the other figure of the clause counts
+    its own noun."""
+    r = answerer.ask("班子成员定了多少项调研专题")
+    assert r.found and r.answers[0].text == "15项", [a.text for a in r.answers]
+
+
+def test_a_named_set_asked_without_a_measure_word_is_answered_only_by_one():
+    """几大 (五大重点人群) asks how many a set named by a numeral holds: 18153项 in the
+    same passage is no answer to it."""
+    assert QUANTITY.spans("全域科普 重点人群 几大", "带动全市3981个单位组织开展18153项全域科普活动") == []
+    found = QUANTITY.spans("全域科普 重点人群 几大", "大力实施青少年、产业工人、农民、老年人、领导干部和公务员五大重点人群科学素质提升工程")
+    assert [m.group(0) for m in found] == ["五大"]
+    # 方面 is a measure word: 几方面经验 is counted in it, not a named set of 方.
+    from indexer.answers.quantity import _named_set
+
+    assert _named_set("总结了几方面经验") == ("方面", "经验")
+
+
 def test_a_name_the_reports_quote_must_be_named_where_the_figure_stands(answerer):
     """The reports put names in quotation marks (“天开创新沙龙”): a figure in a
     sentence that names neither it nor, before it in the paragraph, anything

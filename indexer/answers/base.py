@@ -39,6 +39,8 @@ TOTAL_Q = re.compile(r"总数|总量|一共|共有|总共|总计|合计|累计")
 INCREMENT = re.compile(r"新增|新建|新认定|新设")
 # Nor is it the few chosen from them (推荐3名科技工作者 is not how many there are).
 SELECTED = re.compile(r"推荐|推选|选派|选树|遴选|评选|表彰|授予")
+# The same said after the figure (8人入选安徽省“创新达人”, 6人获奖): those chosen, not all there are.
+SELECTED_AFTER = re.compile(r"入选|当选|获评|获奖|获得|荣获|受到表彰|被评为")
 # A goal set for a later year (力争到2030年…达到3.25%): not what a question that names no time asks.
 GOAL_YEAR = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
 # A bound asked (不高于多少, 控制在多少以内) is a goal's wording: such a goal answers it.
@@ -100,6 +102,9 @@ class AnswerParams:
     paraphrase_candidates: int = 5
     other_doc_share: float = 0.8  # another document's answer is shown when it scores this close
     asked_noun: float = 1.0  # the figure right after the asked noun (总规模934亿元 for 总规模是多少)
+    # A figure of a clause where another figure is the one right before the noun the question
+    # counts (6个调研课题和15项调研专题 for 多少项调研专题).
+    counted_after: float = 1.0
     total_vs_increment: float = 0.5  # an increment for a total asked, or the reverse
     other_item: float = 0.5  # weight of a question word found only in another item of the figure's list
     area_unit: float = 0.5  # an area (6200万亩) when the question does not ask one
@@ -375,17 +380,43 @@ def best_paired(query: str, sent: str, names: list[tuple[int, int]]) -> set[int]
     return {i for i, c in enumerate(cover) if c == top}
 
 
+def _after_asked(query: str, objects: dict[str, float]) -> list[str]:
+    """The object words that follow a how-many question's question word one after another."""
+    asked = ASKED_UNIT.search(query)
+    if not asked or not asked.group(0):
+        return []
+    at, words = asked.end(), []
+    while nxt := max((t for t in objects if query.startswith(t, at)), key=len, default=""):
+        at = at + len(nxt)
+        words.append(nxt)
+    return words
+
+
 def counted_noun(query: str, objects: dict[str, float]) -> str:
     """What a how-many question counts when it names it after the question
     word (几个省级示范农村专业技术协会 → 协会): the last of the object words that
     follow it one after another; "" when none follows."""
-    asked = ASKED_UNIT.search(query)
-    if not asked or not asked.group(0):
-        return ""
-    at, last = asked.end(), ""
-    while nxt := max((t for t in objects if query.startswith(t, at)), key=len, default=""):
-        at, last = at + len(nxt), nxt
-    return last
+    words = _after_asked(query, objects)
+    return words[-1] if words else ""
+
+
+def counted_phrase(query: str, objects: dict[str, float]) -> str:
+    """All of those words as the question writes them (多少项调研专题 → 调研专题)."""
+    return "".join(_after_asked(query, objects))
+
+
+def chosen_into_other(sent: str, m: re.Match, end: int, objects: dict[str, float]) -> bool:
+    """Whether the figure ``m`` counts those chosen for something the question
+    does not ask about (8人入选安徽省“创新达人” for 科技工作者总数); chosen for
+    what it asks (8家入选国家级基地 for 国家级科学家精神教育基地总数), it counts them."""
+    chosen = SELECTED_AFTER.match(sent, m.end(), end)
+    return bool(chosen) and not any(mentions(sent[chosen.end():end], t) for t in objects)
+
+
+def counts_phrase(sent: str, m: re.Match, phrase: str) -> bool:
+    """Whether the figure ``m`` is followed by ``phrase``, the noun it counts
+    (15项调研专题); in 市领导13人次、院士25位 the noun after the list mark is the next one's."""
+    return bool(phrase) and phrase in _LIST_BREAK.split(sent[m.end():m.end() + len(phrase) + 2], 1)[0]
 
 
 def asked_editions(query: str, objects: dict[str, float]) -> list[tuple[str, str, tuple[int, int]]]:
@@ -442,6 +473,7 @@ def modifiers(sent: str, objects: dict[str, float], start: int, end: int) -> set
 
 # --- spans: scoring, and which answer at all --------------------------------------
 
+_LIST_BREAK = re.compile(r"[、，,；;。：:和与及（(]")
 # What a report puts in quotation marks or title marks is a name (“天开创新沙龙”, 《科普法》).
 QUOTED = re.compile(r"[“「『《\"]([^”」』》\"\n]{3,20})[”」』》\"]")
 
@@ -494,6 +526,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
     goal_asked = match.timed or bool(BOUND_Q.search(query))
     qualifier, head = qualified_head(query, objects)
     counted = counted_noun(query, objects)
+    phrase = counted_phrase(query, objects)
     if counted and not corpus_uses(ctx, counted):
         counted = ""  # the asker's own word (托育位子): a paraphrase, judged by meaning
     counted_parts = [t for t in objects if t != counted and t in counted]
@@ -618,8 +651,12 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                     score += p.asked_noun
                 if total_asked != increment_asked and (INCREMENT.search(own) if total_asked else TOTAL_Q.search(own)):
                     score -= p.total_vs_increment
-                if total_asked and not selection_asked and SELECTED.search(own):
-                    continue  # 推荐3名科技工作者 does not say how many there are
+                if total_asked and not selection_asked and (SELECTED.search(own) or chosen_into_other(
+                        sent, m, cl[1], objects)):
+                    continue  # 推荐3名科技工作者, 8人入选安徽省“创新达人” do not say how many 科技工作者 there are
+                counters = [f for f in found if cl[0] <= f.start() < cl[1] and counts_phrase(sent, f, phrase)]
+                if counters and m not in counters:
+                    score -= p.counted_after  # 6个调研课题和15项调研专题: 多少项调研专题 is the 15项
                 if not goal_asked and doc_year and any(int(y) > doc_year for y in GOAL_YEAR.findall(sent, 0, m.start())):
                     continue  # a goal for 2030 does not say what it is now
                 if money and unit.endswith("元"):

@@ -110,7 +110,9 @@ def _named_set(query: str) -> tuple[str, str] | None:
     if m is None:
         return None
     rest = re.split(r"[的了吗呢是有在和与]", m.group("rest"))[0]
-    unit, noun = (rest[0], rest[1:]) if rest[:1] in UNIT_SET else ("", rest)
+    # The longest measure word it opens with (几方面经验 → 方面, 经验).
+    n = next((n for n in range(min(3, len(rest)), 0, -1) if rest[:n] in UNIT_SET), 0)
+    unit, noun = rest[:n], rest[n:]
     return (unit, noun) if noun else None
 
 
@@ -181,6 +183,10 @@ class Quantity(Kind):
         ordinal = ordinal_pattern(query)
         if ordinal is not None:
             return list(ordinal.finditer(sentence))
+        spec = _named_set(query)
+        if spec is not None and not spec[0]:
+            # 几大, 几强 name a set by a numeral and one word (五大重点人群): no other figure answers.
+            return named_set_spans(query, sentence)
         found = [m for m in quantities(sentence, _asked(query)[0]) if right_kind(query, sentence, m)]
         starts = {m.start() for m in found}
         return found + [m for m in named_set_spans(query, sentence) if m.start() not in starts]
