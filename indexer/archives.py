@@ -170,13 +170,14 @@ def unpack_zip(raw: bytes, folder: Path) -> UnpackReport:
     return report
 
 
-def unpack_dropped(root: Path) -> list[tuple[str, str]]:
+def unpack_dropped(root: Path, files: list[Path] | None = None) -> list[tuple[str, str]]:
     """Unpack each ``.zip`` lying in the corpus into the folder beside it,
     once per archive content (a changed archive replaces the folder it made;
     a folder of the same name that it did not make is left alone).
-    Returns ``(path, reason)`` for what was left out."""
+    Returns ``(path, reason)`` for what was left out. ``files``: the
+    corpus's entries, when the caller has listed them already."""
     problems: list[tuple[str, str]] = []
-    for path in iter_corpus_files(root):
+    for path in iter_corpus_files(root) if files is None else files:
         if path.suffix.lower() != ".zip":
             continue
         rel = path.relative_to(root).as_posix()
@@ -246,14 +247,15 @@ def _made_by(folder: Path) -> dict | None:
 
 
 def load_corpus_unpacked(root: str | Path, settings: Settings | None = None,
-                         known: dict[str, str] | None = None) -> LoadResult:
+                         known: dict[str, str] | None = None, files: list[Path] | None = None) -> LoadResult:
     """:func:`indexer.loading.load_corpus` after unpacking the ``.zip``
     archives dropped into the corpus; what an archive left out is reported
-    in ``skipped`` first."""
+    in ``skipped`` first. ``files``: the corpus's entries listed after its
+    archives were unpacked (as :func:`indexer.building.build_index` does)."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
-    problems = unpack_dropped(root)
-    result = load_corpus(root, settings, known)
+    problems = unpack_dropped(root, files)
+    result = load_corpus(root, settings, known, files)
     result.skipped[:0] = [Skipped(rel, reason) for rel, reason in problems]
     return result

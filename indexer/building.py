@@ -230,8 +230,10 @@ def _same_passages(root: Path, prev: Manifest, params: ChunkParams) -> bool:
             and _catalog_sha256(root) == prev.catalog_sha256)
 
 
-def _sources(root: Path) -> dict[str, list]:
-    return {p.relative_to(root).as_posix(): file_signature(p) for p in iter_corpus_files(root)}
+def _sources(root: Path) -> tuple[list[Path], dict[str, list]]:
+    """The corpus's entries, listed once for the whole build, and their stat signatures."""
+    files = iter_corpus_files(root)
+    return files, {p.relative_to(root).as_posix(): file_signature(p) for p in files}
 
 
 def _unchanged(root: Path, prev: Manifest, params: ChunkParams, model: str | None,
@@ -306,7 +308,7 @@ def build_index(
     with store.build_lock():
         cleaned = store.clean()
         prev = store.current_manifest()
-        signatures = _sources(root)
+        files, signatures = _sources(root)
         if prev is not None and not rebuild and _unchanged(root, prev, params, model, embedder, signatures):
             return _no_change_report(store, prev, cleaned, t0)
     if embedder is None and model is None and not rebuild:
@@ -320,15 +322,16 @@ def build_index(
         # before loading: a file that changes while it is being loaded then
         # differs from its record, and the next build reads it again.
         if any(rel.lower().endswith(".zip") for rel in signatures):
-            unpack_dropped(root)
-            signatures = _sources(root)
+            unpack_dropped(root, files)
+            files, signatures = _sources(root)
         from . import ocr
 
         # Scanned pages are read during loading; the build's progress shows them.
         token = ocr.progress.set((lambda done, total: progress("ocr", done, total)) if progress else None)
         try:
             loaded: LoadResult = load_corpus_unpacked(root, settings,
-                                                      None if rebuild else _known(root, prev, params, signatures))
+                                                      None if rebuild else _known(root, prev, params, signatures),
+                                                      files)
         finally:
             ocr.progress.reset(token)
         repaired = {p: r for p, r in ((prev.repaired or {}) if prev else {}).items() if p in loaded.kept}

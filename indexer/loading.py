@@ -470,7 +470,8 @@ def iter_corpus_files(root: Path) -> list[Path]:
     return sorted(p for p in out if p.name != CATALOG_NAME)
 
 
-def load_corpus(root: str | Path, settings: Settings | None = None, known: dict[str, str] | None = None) -> LoadResult:
+def load_corpus(root: str | Path, settings: Settings | None = None, known: dict[str, str] | None = None,
+                files: list[Path] | None = None) -> LoadResult:
     """Load every supported file under ``root`` and its subfolders (the
     relative path is the document id); ``.zip`` archives are left to
     :func:`indexer.archives.load_corpus_unpacked`. Unreadable files are
@@ -480,7 +481,9 @@ def load_corpus(root: str | Path, settings: Settings | None = None, known: dict[
     ``known`` maps relative paths to the SHA-256 their content had when the
     live index was built, for files whose stat signature has not moved
     since: they are not read again but listed in ``kept``, so that updating
-    a large archive reads only what changed."""
+    a large archive reads only what changed. ``files``: the corpus's
+    entries as :func:`iter_corpus_files` lists them, when the caller has
+    them already (walking 10,000 files costs 0.4 s)."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"语料目录不存在：{root}")
@@ -488,7 +491,7 @@ def load_corpus(root: str | Path, settings: Settings | None = None, known: dict[
     result = LoadResult()
     catalog = read_catalog(root)
     seen: dict[str, str] = {}
-    for path in iter_corpus_files(root):
+    for path in iter_corpus_files(root) if files is None else files:
         rel = path.relative_to(root).as_posix()
         if path.suffix.lower() == ".zip":
             continue  # unpacked into the folder beside it (indexer.archives.load_corpus_unpacked)

