@@ -37,9 +37,12 @@ HELDOUT4_QUESTIONS = DATA / "report_questions_heldout4.jsonl"
 # The fifth (2026-11-24, fifth session), the same way, 36 questions: the bundled reports' plain
 # figures are used up, so most ask a named set (几个服务) or an ordinal; looked at after its first run.
 HELDOUT5_QUESTIONS = DATA / "report_questions_heldout5.jsonl"
+# The sixth (2026-11-25, ninth session), the same way, 44 questions on facts no earlier set asks
+# (mostly numerals of set phrases: 八项, 四个, 首批); committed before its first run.
+HELDOUT6_QUESTIONS = DATA / "report_questions_heldout6.jsonl"
 REPORT_HELDOUT_SETS = (("reports-heldout", HELDOUT_QUESTIONS), ("reports-heldout2", HELDOUT2_QUESTIONS),
                        ("reports-heldout3", HELDOUT3_QUESTIONS), ("reports-heldout4", HELDOUT4_QUESTIONS),
-                       ("reports-heldout5", HELDOUT5_QUESTIONS))
+                       ("reports-heldout5", HELDOUT5_QUESTIONS), ("reports-heldout6", HELDOUT6_QUESTIONS))
 # Government work reports (<shared>/corpora/gov): many documents of one genre.
 # Questions written by a helper who saw no code, committed before any run,
 # split by document: dev over 8 reports, held-out over the other 5.

@@ -207,3 +207,21 @@ def test_a_name_the_reports_quote_must_be_named_where_the_figure_stands(answerer
     r = answerer.ask("天开创新沙龙举办了几期")
     assert r.found and r.answers[0].text == "四期", [a.text for a in r.answers]
     assert asked_names("天开创新沙龙举办了几期", r.hits, answerer.searcher.resolve("天开创新沙龙举办了几期")) == {"天开创新沙龙"}
+
+
+def test_a_paraphrase_does_not_drop_a_qualifier(answerer):
+    """高风险点 is narrower than the 廉政风险点147个 the sentence counts: a paraphrase
+    replaces the question's words, it does not drop a qualifier of them."""
+    r = answerer.ask("市科协党组排查出的廉政风险点里高风险点有多少个？")
+    assert not r.found and r.answers == [], [a.text for a in r.answers]
+    assert answerer.ask("市科协党组排查出多少个廉政风险点").answers[0].text == "147个"
+
+
+def test_the_first_of_a_series_answers_which_one():
+    """首批, 首家 are the first: they answer 第几批, 第几家 as 第三批 does."""
+    from indexer.answers.quantity import ordinal_pattern
+
+    batch = ordinal_pattern("职称评审专项服务是第几批")
+    assert [m.group(0) for m in batch.finditer("组织2023年首批民营企业工程技术系列高级职称评审专项服务，第三批")] == \
+        ["首批", "第三批"]
+    assert [m.group(0) for m in ordinal_pattern("是淮北第几家").finditer("成立淮北市首家省级学会服务站")] == ["首家"]

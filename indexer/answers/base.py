@@ -705,7 +705,8 @@ def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Cand
         return out
     best = next((c for c in cands if c.score >= p.min_candidate and c.object >= p.min_object_paraphrase
                  and c.known_object >= p.min_object), None)
-    if best is not None and max(_similarity(ctx, query, hits, best)) >= p.paraphrase_cosine:
+    if (best is not None and not narrower_unstated(ctx, query, hits, best)
+            and max(_similarity(ctx, query, hits, best)) >= p.paraphrase_cosine):
         return [best]
     asked = asked_unit(query)
     if asked is None:
@@ -722,7 +723,23 @@ def stated(ctx, query: str, hits: Sequence, cands: list[Candidate]) -> list[Cand
     counted = counted_before(query)
     if counted and corpus_uses(ctx, counted) and not mentions(_clause(hits, exact[i]), counted):
         return []
-    return [exact[i]]
+    return [] if narrower_unstated(ctx, query, hits, exact[i]) else [exact[i]]
+
+
+def narrower_unstated(ctx, query: str, hits: Sequence, c: Candidate) -> bool:
+    """Whether the question asks for something narrower than the figure's sentence
+    states: a word of the question missing there whose head the sentence has
+    (高风险 where the sentence has 廉政风险点147个). A paraphrase replaces the
+    question's words; it does not drop a qualifier of them."""
+    sent, _ = _sentence_and_clause(hits, c)
+    for w in query_terms(query):
+        if len(w) < 3 or mentions(sent, w):
+            continue
+        # The known word as the head (高风险 of 风险), not the topic (长江边上 of 长江 is where).
+        if any(k != w and w.endswith(k) and len(k) >= 2 and corpus_uses(ctx, k) and mentions(sent, k)
+               for k in query_terms(query)):
+            return True
+    return False
 
 
 _BEFORE_ASKED = re.compile(r"(?:现有|共有|一共有|总共有|有|是|为|共|达|达到)?$")

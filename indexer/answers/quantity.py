@@ -80,7 +80,8 @@ ORDINAL_Q = re.compile(r"第几(?P<after>[\u4e00-\u9fff]{0,4})")
 @functools.lru_cache(maxsize=64)
 def ordinal_pattern(query: str) -> re.Pattern | None:
     """The spans that answer a 第几 question: 第, a number, then the measure
-    word asked (届, 次) or, when a noun follows 第几 directly, that noun."""
+    word asked (届, 次) or, when a noun follows 第几 directly, that noun; or
+    首 for the first (首批, 首家 for 第几批, 第几家)."""
     m = ORDINAL_Q.search(query)
     if m is None:
         return None
@@ -92,7 +93,7 @@ def ordinal_pattern(query: str) -> re.Pattern | None:
     else:
         # 第几指导组: as much of the noun as the text repeats (指导组, 指导)
         tail = "|".join(re.escape(after[:n]) for n in range(len(after), 0, -1))
-    return re.compile(rf"第(?P<num>\d+|[{CN_DIGITS}]+)(?P<unit>{tail})")
+    return re.compile(rf"(?:第(?P<num>\d+|[{CN_DIGITS}]+)|首)(?P<unit>{tail})")
 
 
 # 几个服务, 几张清单, 几强党支部 ask how many a named set holds: the text names it
