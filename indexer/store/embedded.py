@@ -111,12 +111,13 @@ def _read_chunk_lines(path: str, mtime_ns: int) -> dict[Chunk, str]:
         return {Chunk(**json.loads(line)): line for line in f if line.strip()}
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
 def _manifest_data(path: str, mtime_ns: int, size: int) -> dict:
     """A version's manifest as parsed JSON, read once per process: a build
-    opens the live one six times and walks the chain of kept versions, and at
-    10,000 documents each parse costs 0.1 s. Never changed in place (a
-    version's files are written once); callers build new objects from it."""
+    opens the live one six times and walks the chain of kept versions (two),
+    and at 10,000 documents each parse costs 0.1 s; two are kept, as each
+    holds tens of MB in an app process. Never changed in place (a version's
+    files are written once); callers build new objects from it."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
