@@ -338,10 +338,15 @@ def _add_warm(index: str, corpus: str, n: int, seed: int, shape: str) -> dict:
     return {"add_one_warm_s": round(time.perf_counter() - t, 2), "add_one_warm_embedded": report.embedded}
 
 
+def _in_fresh_process(args: list[str], env: dict) -> dict:
+    """The JSON line an internal subcommand (``probe``, ``add``) prints, run in a new process."""
+    done = subprocess.run([sys.executable, "-m", "bench.scale_corpus", *args],
+                          cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _probe_row(index: str, rounds: int, env: dict) -> dict:
-    probe = subprocess.run([sys.executable, "-m", "bench.scale_corpus", "probe", index, "--rounds", str(rounds)],
-                           cwd=REPO, env=env, capture_output=True, text=True, check=True)
-    return json.loads(probe.stdout.strip().splitlines()[-1])
+    return _in_fresh_process(["probe", index, "--rounds", str(rounds)], env)
 
 
 def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shape = SHORT, rounds: int = 10,
@@ -376,10 +381,8 @@ def measure(sizes: list[int], workdir: str | Path, *, seed: int = 0, shape: Shap
         same_s, _ = _cli(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"], env)
         probe = _probe_row(str(index), rounds, env)
         # One more document (numbered past those the OceanBase rows add), with the model already loaded.
-        warm = json.loads(subprocess.run(
-            [sys.executable, "-m", "bench.scale_corpus", "add", str(index), str(corpus), str(n + 5), "--seed", str(seed),
-             "--shape", "full" if shape is FULL else "short"],
-            cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+        warm = _in_fresh_process(["add", str(index), str(corpus), str(n + 5), "--seed", str(seed),
+                                  "--shape", "full" if shape is FULL else "short"], env)
         # The precision is the CLI's choice (PARTYQA_PRECISION, else by the CPU), recorded in the manifest.
         row = {"documents": n, "passages": manifest.counts["chunks"], "build_s": round(build_s, 1),
                "precision": manifest.model.precision if manifest.model else "",

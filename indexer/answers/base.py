@@ -574,6 +574,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             own_figure = {i for i, (a, b) in enumerate(clauses)
                           if any(a <= f.start() < b for f in found)
                           and any(mention_share(sent[a:b], t) for t in subject)}
+            counting = [f for f in found if counts_phrase(sent, f, phrase)]  # right before the counted noun
             for m in found:
                 unit = m.groupdict().get("unit") or ""
                 # Object match: question words in the same clause, nearer is better.
@@ -654,7 +655,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                 if total_asked and not selection_asked and (SELECTED.search(own) or chosen_into_other(
                         sent, m, cl[1], objects)):
                     continue  # 推荐3名科技工作者, 8人入选安徽省“创新达人” do not say how many 科技工作者 there are
-                counters = [f for f in found if cl[0] <= f.start() < cl[1] and counts_phrase(sent, f, phrase)]
+                counters = [f for f in counting if cl[0] <= f.start() < cl[1]]
                 if counters and m not in counters:
                     score -= p.counted_after  # 6个调研课题和15项调研专题: 多少项调研专题 is the 15项
                 if not goal_asked and doc_year and any(int(y) > doc_year for y in GOAL_YEAR.findall(sent, 0, m.start())):
@@ -732,12 +733,13 @@ def narrower_unstated(ctx, query: str, hits: Sequence, c: Candidate) -> bool:
     (高风险 where the sentence has 廉政风险点147个). A paraphrase replaces the
     question's words; it does not drop a qualifier of them."""
     sent, _ = _sentence_and_clause(hits, c)
-    for w in query_terms(query):
+    terms = query_terms(query)
+    for w in terms:
         if len(w) < 3 or mentions(sent, w):
             continue
         # The known word as the head (高风险 of 风险), not the topic (长江边上 of 长江 is where).
         if any(k != w and w.endswith(k) and len(k) >= 2 and corpus_uses(ctx, k) and mentions(sent, k)
-               for k in query_terms(query)):
+               for k in terms):
             return True
     return False
 
