@@ -195,6 +195,29 @@ def test_a_named_set_asked_without_a_measure_word_is_answered_only_by_one():
     assert _named_set("总结了几方面经验") == ("方面", "经验")
 
 
+def test_a_name_made_of_numbers_is_answered_whole(answerer):
+    """Party texts name rules and campaigns by the numbers in them (四不两直,
+    一岗双责, 四史, 双减, 五位一体); a question puts 几 where each number stands.
+    The answer is the whole name, and the sentence that holds it names what
+    the question's 几 word names."""
+    def spans(q, sent):
+        return [m.group(0) for m in QUANTITY.spans(q, sent)]
+
+    assert spans("调研坚持几不几直", "坚持“四不两直”和“一线工作法”") == ["四不两直"]
+    assert spans("落实一岗几责", "领导班子成员严格落实“一岗双责”，定期听取") == ["双责"]
+    assert spans("教育几减", "青少中心在教育“双减”中做好科学教育加法") == ["双减"]
+    assert spans("总体布局是几位一体", "“四个全面”战略布局和“五位一体”总体布局") == ["五位一体"]
+    # 几个一 asks with a measure word: the sentence's counts stay candidates, after the name.
+    assert spans("进校园是几个一活动", "开展科学家精神进校园“六个一”活动21场") == ["六个一", "21场"]
+    # A count is still a count (四个, not 四个服务), and another name is no answer.
+    assert spans("几个服务", "坚持“四个服务”职责定位") == ["四个"]
+    assert spans("调研坚持几不几直", "坚持“四下基层”") == []
+    for q, want in (("市科协调查研究坚持几不几直", "四不两直"), ("科技局领导班子落实一岗几责", "双责"),
+                    ("建党百年开展了几史宣讲活动", "四史")):
+        r = answerer.ask(q)
+        assert r.found and r.answers[0].text == want, (q, [a.text for a in r.answers])
+
+
 def test_a_name_the_reports_quote_must_be_named_where_the_figure_stands(answerer):
     """The reports put names in quotation marks (“天开创新沙龙”): a figure in a
     sentence that names neither it nor, before it in the paragraph, anything

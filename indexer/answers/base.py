@@ -271,6 +271,27 @@ def mention_share(sentence: str, term: str) -> float:
     return LOOSE_SHARE if loose is not None and loose.search(sentence) else 0.0
 
 
+@functools.lru_cache(maxsize=256)
+def _filled_form(term: str) -> re.Pattern | None:
+    """``term`` with each 几 standing for any numeral: 几史 names 四史, 一岗几责 names 一岗双责."""
+    if "几" not in term:
+        return None
+    return re.compile("".join(rf"[{CN_DIGITS}双]{{1,3}}" if ch == "几" else re.escape(ch) for ch in term))
+
+
+def filled_in(terms: dict[str, float], sentence: str) -> dict[str, float]:
+    """``terms`` with the words that put 几 where a number stands (几史, 几不几直)
+    as ``sentence`` fills them in (四史, 四不两直): the sentence names what they
+    name, as it names any other question word it repeats."""
+    out: dict[str, float] = {}
+    for t, w in terms.items():
+        form = _filled_form(t)
+        m = form.search(sentence) if form is not None else None
+        key = m.group(0) if m else t
+        out[key] = out.get(key, 0.0) + w
+    return out
+
+
 # --- what the question asks about, and when ----------------------------------------
 
 def object_weights(ctx, query: str, match: ScopeMatch) -> dict[str, float]:
@@ -575,6 +596,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                           if any(a <= f.start() < b for f in found)
                           and any(mention_share(sent[a:b], t) for t in subject)}
             counting = [f for f in found if counts_phrase(sent, f, phrase)]  # right before the counted noun
+            sent_terms = filled_in(terms, sent)
             for m in found:
                 unit = m.groupdict().get("unit") or ""
                 # Object match: question words in the same clause, nearer is better.
@@ -606,7 +628,7 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                     if not (mentions(counts_in, counted)
                             or counted_parts and all(mentions(counts_in, t) for t in counted_parts)):
                         continue  # 推荐3名科技工作者 does not count 科技工作者代表; 党员、干部 are 党员干部
-                for t, w in terms.items():
+                for t, w in sent_terms.items():
                     if mentions(clause, t) and not mentions(item, t):
                         w *= p.other_item
                     if item_at[2] and mentions(clause, t):

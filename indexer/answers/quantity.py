@@ -98,15 +98,20 @@ def ordinal_pattern(query: str) -> re.Pattern | None:
 
 # 几个服务, 几张清单, 几强党支部 ask how many a named set holds: the text names it
 # with a Chinese numeral (四个服务, 两清单, “四强”党支部), which alone is no count.
+# Party texts also name rules and campaigns by the numbers in them (四不两直, 一岗双责,
+# 四史, 双减, 五位一体): a question puts 几 where each number stands (几不几直, 一岗几责).
 NAMED_SET_Q = re.compile(rf"{JI}(?P<rest>[\u4e00-\u9fff]{{1,5}})")
-SET_NUMERAL = "一二两三四五六七八九十"
+SET_NUMERAL = "一二两三四五六七八九十双"
 # Not 一: a set of one is seldom asked after, and 一 stands inside words (统一服务, 进一步).
 SET_NUMBER = re.compile(rf"(?<![{SET_NUMERAL}第])(?!一)[{SET_NUMERAL}]{{1,2}}")
+_NUMERAL_RUN = re.compile(rf"[{SET_NUMERAL}]{{1,2}}")
+_QUOTES = "“”‘’\"「」"
 
 
 @functools.lru_cache(maxsize=64)
 def _named_set(query: str) -> tuple[str, str] | None:
-    """The measure word and the noun after 几 (几张清单 → 张, 清单; 几强党支部 → "", 强党支部)."""
+    """The measure word and the noun after 几 (几张清单 → 张, 清单; 几强党支部 → "", 强党支部;
+    几不几直 → "", 不几直)."""
     m = NAMED_SET_Q.search(query)
     if m is None:
         return None
@@ -117,30 +122,53 @@ def _named_set(query: str) -> tuple[str, str] | None:
     return (unit, noun) if noun else None
 
 
+def _repeated(sentence: str, at: int, noun: str) -> tuple[int, int]:
+    """How many characters of ``noun`` the sentence repeats from ``at`` (a 几 in
+    the noun standing for any numeral, quotation marks skipped), and where the
+    repeated part ends before a closing quote: (count, end)."""
+    count, end, i = 0, at, at
+    for ch in noun:
+        while i < len(sentence) and sentence[i] in _QUOTES:
+            i += 1
+        if ch == "几":
+            m = _NUMERAL_RUN.match(sentence, i)
+            if m is None:
+                break
+            i = m.end()
+        elif i < len(sentence) and sentence[i] == ch:
+            i += 1
+        else:
+            break
+        count += 1
+        if "”" not in sentence[end:i]:
+            end = i
+    return count, end
+
+
 def named_set_spans(query: str, sentence: str) -> list[re.Match]:
     """Where ``sentence`` names the set a 几 question asks about: a Chinese
     numeral followed by the asked measure word or not, then as much of the
     noun as the question has (two characters at least, unless the noun is
     one), a closing quote allowed inside (“四强”党支部). The span is the
     numeral with its measure word (四个), or with the noun when there is
-    none, up to a closing quote (两清单, 四强)."""
+    none, up to a closing quote (两清单, 四强); a noun that holds numbers of
+    its own is part of the name (五位一体, 六个一, 四不两直)."""
     spec = _named_set(query)
     if spec is None:
         return []
     unit, noun = spec
     shortest = min(2, len(noun))
-    span = re.compile(rf"(?P<num>[{SET_NUMERAL}]{{1,2}})(?P<unit>{re.escape(unit)})?\S*")
+    numbered = noun[0] in SET_NUMERAL or "几" in noun
+    span = re.compile(rf"(?P<num>[{SET_NUMERAL}]{{1,2}})(?P<unit>{re.escape(unit)})?.*")
     out = []
     for m in SET_NUMBER.finditer(sentence):
         at = m.end()
         has_unit = bool(unit) and sentence.startswith(unit, at)
         at += len(unit) if has_unit else 0
-        following = sentence[at:at + len(noun) + 2]
-        repeated = len(os.path.commonprefix([following.replace("”", ""), noun]))
+        repeated, end = _repeated(sentence, at, noun)
         if repeated < shortest:
             continue
-        named = "" if has_unit else following.split("”")[0][:repeated]
-        out.append(span.match(sentence, m.start(), at + len(named)))
+        out.append(span.match(sentence, m.start(), end if numbered or not has_unit else at))
     return out
 
 
@@ -188,9 +216,11 @@ class Quantity(Kind):
         if spec is not None and not spec[0]:
             # 几大, 几强 name a set by a numeral and one word (五大重点人群): no other figure answers.
             return named_set_spans(query, sentence)
-        found = [m for m in quantities(sentence, _asked(query)[0]) if right_kind(query, sentence, m)]
-        starts = {m.start() for m in found}
-        return found + [m for m in named_set_spans(query, sentence) if m.start() not in starts]
+        named = named_set_spans(query, sentence)
+        starts = {m.start() for m in named}
+        # The named set's span where both start (五位一体, not the 五位 of a count).
+        return named + [m for m in quantities(sentence, _asked(query)[0])
+                        if right_kind(query, sentence, m) and m.start() not in starts]
 
     def score(self, ctx, query: str, hits: Sequence, match: ScopeMatch) -> list[Candidate]:
         return score_spans(ctx, query, hits, match, lambda sent: self.spans(query, sent))
