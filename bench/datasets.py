@@ -62,9 +62,14 @@ GOV_HELDOUT6 = DATA / "gov_questions_heldout6.jsonl"
 # The seventh: 105 questions over 湖北/湖南/贵州 written by a helper that saw neither the code
 # nor the other sets, committed before its first run (2026-11-24, eighth session).
 GOV_HELDOUT7 = DATA / "gov_questions_heldout7.jsonl"
+# The eighth: 90 questions over 四川/湖北/湖南/贵州 (14 each of paraphrase, keyword, relative year,
+# unusual unit, quote; 20 unanswerable), by a helper that saw no code, committed before its
+# first run (2026-11-25, tenth session).
+GOV_HELDOUT8 = DATA / "gov_questions_heldout8.jsonl"
 GOV_SETS = (("gov-dev", GOV_DEV), ("gov-heldout", GOV_HELDOUT), ("gov-heldout2", GOV_HELDOUT2),
             ("gov-heldout3", GOV_HELDOUT3), ("gov-heldout4", GOV_HELDOUT4), ("gov-heldout5", GOV_HELDOUT5),
-            ("gov-heldout6", GOV_HELDOUT6), ("gov-heldout7", GOV_HELDOUT7))
+            ("gov-heldout6", GOV_HELDOUT6), ("gov-heldout7", GOV_HELDOUT7),
+            ("gov-heldout8", GOV_HELDOUT8))
 
 
 SHARED_ENV = "PARTYQA_SHARED"  # the shared data folder when --shared is not given

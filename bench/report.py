@@ -13,7 +13,8 @@ from pathlib import Path
 
 START = "<!-- BENCH-TABLE -->"
 END = "<!-- /BENCH-TABLE -->"
-GOV_NAMES = ("gov-dev", "gov-heldout", "gov-heldout2", "gov-heldout3", "gov-heldout4", "gov-heldout5", "gov-heldout6", "gov-heldout7")
+GOV_NAMES = ("gov-dev", "gov-heldout", "gov-heldout2", "gov-heldout3", "gov-heldout4", "gov-heldout5", "gov-heldout6", "gov-heldout7",
+             "gov-heldout8")
 HELD_NAMES = ("reports-heldout2", "reports-heldout3", "reports-heldout4", "reports-heldout5", "reports-heldout6")  # reports-heldout keeps its older JSON key
 
 def markdown_table(res: dict) -> str:
