@@ -137,7 +137,8 @@ class Vocabulary:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_TIME_AFTER = re.compile(r"今年|去年|明年|上年|全年|十[三四五]五")
+_TIME_AFTER = re.compile(r"今年|去年|明年|上年|全年|十[三四五]五|(?:这|近|过去|前)(?:几|[一二两三四五六七八九十]|\d+)年|"
+                         r"(?:19|20)\d\d年|现在|目前")
 _RECIPIENT = re.compile(r"(?:向|给|报送|呈报|上报)[市省县区委和、]{0,4}$")
 
 

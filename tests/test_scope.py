@@ -287,3 +287,39 @@ def test_a_place_inside_a_longer_word_scopes_but_stays_asked_about(gov_answerer)
     assert resolve_scope("重庆2025年汽车产量是多少", docs).scope.spans[0] == (0, 2)
     r = gov_answerer.ask("重庆火锅2025年产量是多少")
     assert not r.found, [a.text for a in r.answers]
+
+
+def test_a_figure_answers_only_the_measure_and_the_total_asked(tmp_path, embedder):
+    """The object's own clause stating another kind of figure (社零 增长5.1%)
+    leaves its level unstated; a share is no growth; 总里程 is a total, not the
+    year's increment; 提升至多少 takes the value reached, in percent too."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "江城市_2026政府工作报告.txt").write_text(
+        "江城市2026年政府工作报告\n\n一、2025年工作回顾\n\n"
+        "提振消费促增长，兑现以旧换新补贴16亿元，发放“江城安逸”消费券超7亿元，全市社会消费品零售总额增长5.1%。\n\n"
+        "交通网加密提质，新增高速公路通车里程152公里、总里程达867公里。\n\n"
+        "工业投资占固定资产投资比重从17.9%提升到35.5%。\n\n"
+        "全市综合科技创新水平指数提升至54.6%。\n", encoding="utf-8")
+    index = tmp_path / "index"
+    build_index(corpus, index, embedder=embedder)
+    answerer = Answerer(Searcher.open(index, embedder=embedder))
+
+    def first(q):
+        r = answerer.ask(q)
+        return r.answers[0].text if r.found else None
+
+    assert first("2025年全市社会消费品零售总额是多少亿元") is None
+    assert first("2025年社会消费品零售总额增长了多少") == "5.1%"
+    assert first("江城高速公路总里程达到多少公里") == "867公里"
+    assert first("去年新增高速公路通车里程多少公里") == "152公里"
+    assert first("2025年固定资产投资增长了多少") is None
+    assert first("工业投资占固定资产投资比重提升到多少") == "35.5%"
+    assert first("江城综合科技创新水平指数提升至多少") == "54.6%"
+
+
+def test_a_one_character_short_name_before_a_period_scopes(gov_answerer):
+    """渝 (重庆) standing first, before 这五年 or 近三年, names the place; inside a word it does not."""
+    docs = gov_answerer.searcher.documents
+    assert resolve_scope("渝这五年改造了多少个老旧小区", docs).docs == ["重庆市_2026政府工作报告.txt"]
+    assert resolve_scope("渝近三年新增多少就业", docs).docs == ["重庆市_2026政府工作报告.txt"]

@@ -22,7 +22,8 @@ import numpy as np
 from ..chunking import period_lead
 from ..indicators import SYNONYMS, ascii_lower, forms, mentions
 from ..keywords import STOPWORDS, is_word, noun_tags, word_tokens
-from ..quantities import ASKED_UNIT, CN_DIGITS, PEOPLE_COUNTED, PERSON_UNITS, QUANTITY_Q, UNITS, asked_unit, unit_score
+from ..quantities import (ASKED_UNIT, CN_DIGITS, PEOPLE_COUNTED, PERSON_UNITS, QUANTITY_Q, UNITS, asked_unit,
+                          quantities, unit_score)
 from ..scope import (LAST_YEAR, MULTI_YEAR, PERIOD_WORDS, PLAN_PERIODS, PLAN_WORDS, RESULT_WORDS, THIS_YEAR, ScopeMatch,
                      passage_period, passage_tense, period_mark, spans_years)
 
@@ -35,7 +36,7 @@ CONTINUES = re.compile(r"\s*(?:达到|达|为|增长|同比|比上年|较上年|
 # The noun a question asks the figure of (总规模是多少, 总数): a figure right after it in the text is that one.
 ASKED_NOUN = re.compile(r"规模|总数|总量|总额|金额|数量")
 # A total is not what was added in the year (新增…12个，总数达到22个), nor the reverse.
-TOTAL_Q = re.compile(r"总数|总量|一共|共有|总共|总计|合计|累计")
+TOTAL_Q = re.compile(r"总数|总量|一共|共有|总共|总计|合计|累计|总(?:里程|规模|人口|面积|装机|产量|长度|容量)")
 INCREMENT = re.compile(r"新增|新建|新认定|新设")
 # Nor is it the few chosen from them (推荐3名科技工作者 is not how many there are).
 SELECTED = re.compile(r"推荐|推选|选派|选树|遴选|评选|表彰|授予")
@@ -592,8 +593,11 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
             # object's figure is there, not in a clause about something else.
             # (The asked unit, 万吨, names no object: every figure's clause has it.)
             subject = [t for t in objects if not any(t in f.group(0) for f in found)]
+            # A figure of any kind counts: 社会消费品零售总额增长5.1% states the object's
+            # figure even to a question asking its level, which is then not stated.
+            figures = found + quantities(sent)
             own_figure = {i for i, (a, b) in enumerate(clauses)
-                          if any(a <= f.start() < b for f in found)
+                          if any(a <= f.start() < b for f in figures)
                           and any(mention_share(sent[a:b], t) for t in subject)}
             counting = [f for f in found if counts_phrase(sent, f, phrase)]  # right before the counted noun
             sent_terms = filled_in(terms, sent)
@@ -672,7 +676,9 @@ def score_spans(ctx, query: str, hits: Sequence, match: ScopeMatch, spans: Calla
                     score -= p.period_mismatch
                 if noun and noun.group(0) in sent[max(0, m.start() - 6):m.start()]:
                     score += p.asked_noun
-                if total_asked != increment_asked and (INCREMENT.search(own) if total_asked else TOTAL_Q.search(own)):
+                # Since the clause's figure before it: 新增…152公里、总里程达867公里 says both.
+                since = sent[max([cl[0]] + [f.end() for f in figures if cl[0] <= f.end() <= m.start()]):m.start()]
+                if total_asked != increment_asked and (INCREMENT.search(since) if total_asked else TOTAL_Q.search(since)):
                     score -= p.total_vs_increment
                 if total_asked and not selection_asked and (SELECTED.search(own) or chosen_into_other(
                         sent, m, cl[1], objects)):

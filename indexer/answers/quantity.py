@@ -172,6 +172,16 @@ def named_set_spans(query: str, sentence: str) -> list[re.Match]:
     return out
 
 
+# 提升至多少, 达到多少: the question asks the value reached, stated right after 至/到/达.
+REACHED_Q = re.compile(r"(?:提高|提升|上升|增长|增加|下降|降低|升|降)(?:到|至)|达到")
+REACHED_AT = re.compile(r"(?:到|至|达到|达)$")
+SHARE_IN_CLAUSE = re.compile(r"占[^，,；;。]{0,20}?(?:比重|比例)|占比")
+
+
+def _clause_start(sent: str, at: int) -> int:
+    return max(sent.rfind(c, 0, at) for c in "，,；;：:") + 1
+
+
 def right_kind(query: str, sent: str, m: re.Match) -> bool:
     """Whether the quantity ``m`` in ``sent`` is of the kind asked: the value,
     not a milestone passed, a starting point or (for a level) a growth."""
@@ -188,6 +198,8 @@ def right_kind(query: str, sent: str, m: re.Match) -> bool:
         return False
     if share:
         return not GROWTH_BEFORE.search(before)
+    if measure == "rate" and SHARE_IN_CLAUSE.search(sent, _clause_start(sent, m.start()), m.start()):
+        return False  # 工业投资占固定资产投资比重从17.9%提升到35.5% is no growth of 固定资产投资
     return measure != "rate" or not SHARE_BEFORE.search(before)
 
 
@@ -259,6 +271,9 @@ class Quantity(Kind):
             cands = find(lambda c: rate(c.unit)) or ([] if PERCENT_ONLY_Q.search(query) else find(amount))
         else:
             cands = find(lambda c: level(c.unit))
+            if not cands and asked is None and REACHED_Q.search(query):
+                # 指数提升至多少: the value reached, which the report may give in percent (54.6%).
+                cands = find(lambda c: c.unit in RATE_UNITS and REACHED_AT.search(_before(hits, c)))
         if not cands:
             return []
         best = cands[0]
