@@ -17,7 +17,6 @@ Usage::
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import replace
 from typing import Callable, Sequence
