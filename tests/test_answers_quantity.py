@@ -9,6 +9,11 @@ from indexer.answers import INDICATOR_QUERY, QUANTITY, answer_kind, asked_measur
 GOLDEN = "quantity"
 
 
+def spans(query: str, sentence: str) -> list[str]:
+    """The texts of the spans that could answer ``query`` in ``sentence``."""
+    return [m.group(0) for m in QUANTITY.spans(query, sentence)]
+
+
 def test_golden_answers(check_answer, golden):
     check_answer(golden)
 
@@ -18,11 +23,11 @@ def test_detection_and_spans():
     assert answer_kind("安徽 粮食产量 2025") is INDICATOR_QUERY
     assert INDICATOR_QUERY.falls_back and not QUANTITY.falls_back  # 多少 is answered by a figure or not at all
     sent = "带动全市3981个单位组织开展18153项全域科普活动"
-    assert [m.group(0) for m in QUANTITY.spans("开展了多少项科普活动", sent)] == ["3981个", "18153项"]
+    assert spans("开展了多少项科普活动", sent) == ["3981个", "18153项"]
     # A level question never takes the growth, nor a milestone passed, nor where a change started.
-    assert [m.group(0) for m in QUANTITY.spans("地区生产总值是多少", "地区生产总值增长5.3%，达到62661亿元")] == ["62661亿元"]
-    assert [m.group(0) for m in QUANTITY.spans("地区生产总值是多少", "迈上6万亿元台阶，达到62661亿元")] == ["62661亿元"]
-    assert [m.group(0) for m in QUANTITY.spans("低保标准是多少", "从796元/月提高至842元/月")] == ["842元/月"]
+    assert spans("地区生产总值是多少", "地区生产总值增长5.3%，达到62661亿元") == ["62661亿元"]
+    assert spans("地区生产总值是多少", "迈上6万亿元台阶，达到62661亿元") == ["62661亿元"]
+    assert spans("低保标准是多少", "从796元/月提高至842元/月") == ["842元/月"]
     assert asked_measure("研发投入强度是多少") == "rate" and asked_measure("城市低保标准提高到多少") == "level"
 
 
@@ -86,9 +91,6 @@ def test_a_named_set_is_answered_by_its_numeral(answerer):
     Chinese numeral alone is no count; the numeral with its measure word, or
     with the noun when it has none, up to a closing quote."""
     from indexer.answers.quantity import named_set_spans
-
-    def spans(q, sent):
-        return [m.group(0) for m in QUANTITY.spans(q, sent)]
 
     assert spans("几个服务", "坚持“四个服务”职责定位") == ["四个"]
     assert spans("几张清单", "制定“两清单”") == ["两清单"]
@@ -186,9 +188,9 @@ def test_a_figure_counts_the_noun_right_after_it(answerer):
 def test_a_named_set_asked_without_a_measure_word_is_answered_only_by_one():
     """几大 (五大重点人群) asks how many a set named by a numeral holds: 18153项 in the
     same passage is no answer to it."""
-    assert QUANTITY.spans("全域科普 重点人群 几大", "带动全市3981个单位组织开展18153项全域科普活动") == []
-    found = QUANTITY.spans("全域科普 重点人群 几大", "大力实施青少年、产业工人、农民、老年人、领导干部和公务员五大重点人群科学素质提升工程")
-    assert [m.group(0) for m in found] == ["五大"]
+    assert spans("全域科普 重点人群 几大", "带动全市3981个单位组织开展18153项全域科普活动") == []
+    sent = "大力实施青少年、产业工人、农民、老年人、领导干部和公务员五大重点人群科学素质提升工程"
+    assert spans("全域科普 重点人群 几大", sent) == ["五大"]
     # 方面 is a measure word: 几方面经验 is counted in it, not a named set of 方.
     from indexer.answers.quantity import _named_set
 
@@ -200,9 +202,6 @@ def test_a_name_made_of_numbers_is_answered_whole(answerer):
     一岗双责, 四史, 双减, 五位一体); a question puts 几 where each number stands.
     The answer is the whole name, and the sentence that holds it names what
     the question's 几 word names."""
-    def spans(q, sent):
-        return [m.group(0) for m in QUANTITY.spans(q, sent)]
-
     assert spans("调研坚持几不几直", "坚持“四不两直”和“一线工作法”") == ["四不两直"]
     assert spans("落实一岗几责", "领导班子成员严格落实“一岗双责”，定期听取") == ["双责"]
     assert spans("教育几减", "青少中心在教育“双减”中做好科学教育加法") == ["双减"]

@@ -254,17 +254,23 @@ def test_cli_filters_by_place_and_year(gov_answerer, gov_corpus, tmp_path):
     assert bad.returncode == 2 and "没有符合" in bad.stderr
 
 
-def test_totals_increments_and_the_asked_noun(tmp_path, embedder):
+def one_report_answerer(tmp_path: Path, embedder, name: str, text: str) -> Answerer:
+    """An answerer over a real index of one made-up report ``name`` holding ``text``."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "市科协2025年工作总结.txt").write_text(
+    (corpus / name).write_text(text, encoding="utf-8")
+    index = tmp_path / "index"
+    build_index(corpus, index, embedder=embedder)
+    return Answerer(Searcher.open(index, embedder=embedder))
+
+
+def test_totals_increments_and_the_asked_noun(tmp_path, embedder):
+    answerer = one_report_answerer(
+        tmp_path, embedder, "市科协2025年工作总结.txt",
         "市科协2025年工作总结\n\n一、主要工作\n\n"
         "科普阵地持续扩容，新增国家级科普教育基地3个，总数达到15个；科普大篷车巡展覆盖全部乡镇。\n\n"
         "联合金融机构设立科技创新基金4只、总规模2.6亿元，支持科技型企业126家。\n\n"
-        "近几年，全市累计培训基层科普骨干2.3万人次。\n", encoding="utf-8")
-    index = tmp_path / "index"
-    build_index(corpus, index, embedder=embedder)
-    answerer = Answerer(Searcher.open(index, embedder=embedder))
+        "近几年，全市累计培训基层科普骨干2.3万人次。\n")
     assert answerer.ask("国家级科普教育基地总数是多少个").answers[0].text == "15个"
     assert answerer.ask("新增了多少个国家级科普教育基地").answers[0].text == "3个"
     assert answerer.ask("科技创新基金的总规模是多少").answers[0].text == "2.6亿元"
@@ -293,17 +299,13 @@ def test_a_figure_answers_only_the_measure_and_the_total_asked(tmp_path, embedde
     """The object's own clause stating another kind of figure (社零 增长5.1%)
     leaves its level unstated; a share is no growth; 总里程 is a total, not the
     year's increment; 提升至多少 takes the value reached, in percent too."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "江城市_2026政府工作报告.txt").write_text(
+    answerer = one_report_answerer(
+        tmp_path, embedder, "江城市_2026政府工作报告.txt",
         "江城市2026年政府工作报告\n\n一、2025年工作回顾\n\n"
         "提振消费促增长，兑现以旧换新补贴16亿元，发放“江城安逸”消费券超7亿元，全市社会消费品零售总额增长5.1%。\n\n"
         "交通网加密提质，新增高速公路通车里程152公里、总里程达867公里。\n\n"
         "工业投资占固定资产投资比重从17.9%提升到35.5%。\n\n"
-        "全市综合科技创新水平指数提升至54.6%。\n", encoding="utf-8")
-    index = tmp_path / "index"
-    build_index(corpus, index, embedder=embedder)
-    answerer = Answerer(Searcher.open(index, embedder=embedder))
+        "全市综合科技创新水平指数提升至54.6%。\n")
 
     def first(q):
         r = answerer.ask(q)

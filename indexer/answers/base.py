@@ -70,7 +70,8 @@ NOT_OBJECT = re.compile(rf"^(?:{PLAN_WORDS.pattern}|{RESULT_WORDS.pattern}|{THIS
 
 
 # What separates the clauses of a sentence: a figure answers with its own clause's words.
-CLAUSE = re.compile(r"[^，,：:；;]+")
+CLAUSE_MARKS = "，,：:；;"
+CLAUSE = re.compile(f"[^{CLAUSE_MARKS}]+")
 
 
 @dataclass(frozen=True)

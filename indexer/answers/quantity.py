@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 from ..quantities import (CN_DIGITS, DURATION, JI, QUANTITY_Q, RATE_UNITS, TIME_UNITS, UNIT_SET, asked_unit, holds_asked_quantity,
                           quantities, unit_score)
 from ..scope import ScopeMatch
-from .base import Answer, Candidate, Kind, score_spans, stated, to_answer
+from .base import CLAUSE_MARKS, Answer, Candidate, Kind, score_spans, stated, to_answer
 
 # A share or rate (占比, 增长…%) is asked differently from a level (达到…亿元).
 SHARE_Q = re.compile(r"占比|比重|比例|百分之几|百分比|[率]|强度")
@@ -178,7 +178,7 @@ SHARE_IN_CLAUSE = re.compile(r"占[^，,；;。]{0,20}?(?:比重|比例)|占比"
 
 
 def _clause_start(sent: str, at: int) -> int:
-    return max(sent.rfind(c, 0, at) for c in "，,；;：:") + 1
+    return max(sent.rfind(c, 0, at) for c in CLAUSE_MARKS) + 1
 
 
 def right_kind(query: str, sent: str, m: re.Match) -> bool:
